@@ -1,0 +1,249 @@
+// Users, web sessions and CLI login requests. Passwords are argon2id hashes; session ids and
+// CLI login secrets are stored only as sha256 digests of 256-bit random values.
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/db/index.js';
+import { isoNow, type Clock } from '../platform/clock.js';
+import { conflict, invalid, notFound } from '../platform/errors.js';
+import { randomToken, sha256Hex } from '../platform/crypto.js';
+import { appendEvent } from '../events/index.js';
+import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
+import { checkEmail, checkUserName } from './names.js';
+
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  mustChangePassword: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccountsDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+}
+
+const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+const CLI_LOGIN_TTL_MS = 10 * 60 * 1000;
+
+
+function toUser(row: { id: number; name: string; email: string; is_admin: number; must_change_password: number; created_at: string; updated_at: string }): User {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    isAdmin: row.is_admin === 1,
+    mustChangePassword: row.must_change_password === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function checkNewPassword(password: string): void {
+  if (typeof password !== 'string' || [...password].length < MIN_PASSWORD_LENGTH) {
+    throw invalid('PASSWORD_TOO_SHORT', `A password must be at least ${MIN_PASSWORD_LENGTH} characters long.`);
+  }
+  if (password.length > 1024) throw invalid('PASSWORD_TOO_LONG', 'A password must be at most 1024 characters long.');
+}
+
+export function createAccountsService({ db, clock }: AccountsDeps) {
+  async function findUserRow(name: string) {
+    return db.selectFrom('users').selectAll().where('name', '=', name.toLowerCase()).executeTakeFirst();
+  }
+
+  return {
+    async countUsers(): Promise<number> {
+      const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async createUser(input: { name: string; email: string; password: string; isAdmin?: boolean; mustChangePassword?: boolean; createdBy?: number | null }): Promise<User> {
+      const name = checkUserName(input.name);
+      const email = checkEmail(input.email);
+      checkNewPassword(input.password);
+      const passwordHash = await hashPassword(input.password);
+      const now = isoNow(clock);
+      return db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
+        if (existing) throw conflict('USER_EXISTS', `The user name ${name} is taken.`);
+        const row = await trx
+          .insertInto('users')
+          .values({
+            name,
+            email,
+            password_hash: passwordHash,
+            is_admin: input.isAdmin ? 1 : 0,
+            must_change_password: input.mustChangePassword ? 1 : 0,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await appendEvent(trx, clock, {
+          type: 'user:create',
+          actor: { userId: input.createdBy ?? null },
+          subject: `user:${name}`,
+          data: { admin: Boolean(input.isAdmin) },
+        });
+        return toUser(row);
+      });
+    },
+
+    async getUserByName(name: string): Promise<User | null> {
+      const row = await findUserRow(name);
+      return row ? toUser(row) : null;
+    },
+
+    async getUserById(id: number): Promise<User | null> {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+
+    async getUsersByIds(ids: readonly number[]): Promise<User[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('users').selectAll().where('id', 'in', [...ids]).execute();
+      return rows.map(toUser);
+    },
+
+    /**
+     * Checks a name and password. Unknown user and wrong password take the same time and give
+     * the same answer; failures are logged as events against the name tried.
+     */
+    async verifyCredentials(name: string, password: string): Promise<User | null> {
+      const row = typeof name === 'string' && name.length <= 64 ? await findUserRow(name) : undefined;
+      const ok = await verifyPassword(row?.password_hash ?? null, typeof password === 'string' ? password : '');
+      if (!row || !ok) {
+        await appendEvent(db, clock, {
+          type: 'user:login-failed',
+          actor: { userId: row?.id ?? null },
+          subject: `user:${String(name).slice(0, 64)}`,
+        });
+        return null;
+      }
+      return toUser(row);
+    },
+
+    async changePassword(userId: number, newPassword: string): Promise<void> {
+      checkNewPassword(newPassword);
+      const passwordHash = await hashPassword(newPassword);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ password_hash: passwordHash, must_change_password: 0, updated_at: isoNow(clock) })
+          .where('id', '=', userId)
+          .execute();
+        await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+        await appendEvent(trx, clock, { type: 'user:login', actor: { userId }, subject: `user:${userId}`, data: { passwordChanged: true } });
+      });
+    },
+
+    // --- web sessions -------------------------------------------------------------------
+    async createSession(userId: number): Promise<{ sessionId: string; expiresAt: Date }> {
+      const sessionId = randomToken(32);
+      const expiresAt = new Date(clock.now().getTime() + SESSION_TTL_MS);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('sessions')
+          .values({ id_hash: sha256Hex(sessionId), user_id: userId, created_at: isoNow(clock), expires_at: expiresAt.toISOString() })
+          .execute();
+        await appendEvent(trx, clock, { type: 'session:create', actor: { userId }, subject: `user:${userId}` });
+      });
+      return { sessionId, expiresAt };
+    },
+
+    async userForSession(sessionId: string): Promise<User | null> {
+      if (!sessionId || sessionId.length > 128) return null;
+      const row = await db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('users')
+        .select('sessions.expires_at')
+        .where('sessions.id_hash', '=', sha256Hex(sessionId))
+        .executeTakeFirst();
+      if (!row || row.expires_at <= isoNow(clock)) return null;
+      return toUser(row);
+    },
+
+    async endSession(sessionId: string): Promise<void> {
+      const row = await db.selectFrom('sessions').select('user_id').where('id_hash', '=', sha256Hex(sessionId)).executeTakeFirst();
+      if (!row) return;
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('sessions').where('id_hash', '=', sha256Hex(sessionId)).execute();
+        await appendEvent(trx, clock, { type: 'user:logout', actor: { userId: row.user_id }, subject: `user:${row.user_id}` });
+      });
+    },
+
+    // --- CLI web login (npm login --auth-type=web) ---------------------------------------
+    /** Starts a login: `id` goes in the browser URL, `doneSecret` only to the polling CLI. */
+    async startCliLogin(): Promise<{ id: string; doneSecret: string }> {
+      const id = randomToken(24);
+      const doneSecret = randomToken(32);
+      const now = clock.now();
+      await db
+        .insertInto('cli_logins')
+        .values({
+          id,
+          done_secret_hash: sha256Hex(doneSecret),
+          user_id: null,
+          created_at: now.toISOString(),
+          expires_at: new Date(now.getTime() + CLI_LOGIN_TTL_MS).toISOString(),
+          approved_at: null,
+          consumed_at: null,
+        })
+        .execute();
+      return { id, doneSecret };
+    },
+
+    async getCliLogin(id: string): Promise<{ id: string; pending: boolean } | null> {
+      const row = await db.selectFrom('cli_logins').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row || row.expires_at <= isoNow(clock) || row.consumed_at) return null;
+      return { id: row.id, pending: row.approved_at === null };
+    },
+
+    async approveCliLogin(id: string, userId: number): Promise<void> {
+      const result = await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('cli_logins')
+          .set({ user_id: userId, approved_at: isoNow(clock) })
+          .where('id', '=', id)
+          .where('approved_at', 'is', null)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', isoNow(clock))
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) return false;
+        await appendEvent(trx, clock, { type: 'cli-login:approve', actor: { userId }, subject: `user:${userId}` });
+        return true;
+      });
+      if (!result) throw notFound('CLI_LOGIN_NOT_FOUND', 'This login request has expired or was already used.');
+    },
+
+    /**
+     * What the polling CLI learns: still pending, or the approving user (exactly once: the
+     * request is consumed in the same statement, so two polls cannot both get a token).
+     */
+    async pollCliLogin(doneSecret: string): Promise<{ state: 'pending' } | { state: 'approved'; userId: number }> {
+      const row = await db
+        .selectFrom('cli_logins')
+        .selectAll()
+        .where('done_secret_hash', '=', sha256Hex(String(doneSecret)))
+        .executeTakeFirst();
+      if (!row || row.expires_at <= isoNow(clock) || row.consumed_at) {
+        throw notFound('CLI_LOGIN_NOT_FOUND', 'This login request has expired or was already used.');
+      }
+      if (!row.approved_at || row.user_id === null) return { state: 'pending' };
+      const consumed = await db
+        .updateTable('cli_logins')
+        .set({ consumed_at: isoNow(clock) })
+        .where('id', '=', row.id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(consumed.numUpdatedRows) !== 1) {
+        throw notFound('CLI_LOGIN_NOT_FOUND', 'This login request has expired or was already used.');
+      }
+      return { state: 'approved', userId: row.user_id };
+    },
+  };
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;

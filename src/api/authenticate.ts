@@ -1,0 +1,87 @@
+import type {} from '@fastify/cookie';
+// Turns a request's credentials into an Actor: a Bearer token, HTTP Basic (npm's `_auth`), or
+// the web session cookie. Bad credentials are refused outright rather than treated as
+// anonymous, so a client with a revoked token learns it at once.
+import { createHmac } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { BulwarkError } from '../platform/errors.js';
+import { anonymous, type Actor, type UserActor } from '../auth/index.js';
+import type { AccountsService, User } from '../accounts/index.js';
+import type { TokensService } from '../tokens/index.js';
+
+export const SESSION_COOKIE = 'bulwark_session';
+
+export interface AuthenticateDeps {
+  accounts: AccountsService;
+  tokens: TokensService;
+  secret: string;
+}
+
+const BASIC_CACHE_MS = 5 * 60_000;
+
+export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDeps) {
+  // Verified Basic credentials, keyed by an HMAC of the header so no password sits in memory
+  // in the clear: argon2 on every request would make each read cost ~50 ms of CPU.
+  const basicCache = new Map<string, { userId: number; until: number }>();
+
+  function userActor(user: User, via: UserActor['via'], tokenId: string | null, scope: UserActor['scope']): UserActor {
+    return {
+      kind: 'user',
+      userId: user.id,
+      name: user.name,
+      isAdmin: user.isAdmin,
+      via,
+      tokenId,
+      readonly: scope?.permission === 'read-only',
+      scope,
+    };
+  }
+
+  const invalidToken = () =>
+    new BulwarkError('unauthenticated', 'TOKEN_INVALID', 'The token is invalid, expired or revoked.');
+
+  async function fromBasic(encoded: string): Promise<Actor> {
+    const key = createHmac('sha256', secret).update(encoded).digest('base64url');
+    const hit = basicCache.get(key);
+    if (hit && hit.until > Date.now()) {
+      const user = await accounts.getUserById(hit.userId);
+      if (user) return userActor(user, 'password', null, null);
+    }
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');
+    const user = await accounts.verifyCredentials(decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (!user) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');
+    if (basicCache.size > 10_000) basicCache.clear();
+    basicCache.set(key, { userId: user.id, until: Date.now() + BASIC_CACHE_MS });
+    return userActor(user, 'password', null, null);
+  }
+
+  return {
+    async authenticate(request: FastifyRequest): Promise<Actor> {
+      const header = request.headers.authorization;
+      if (typeof header === 'string' && header.length > 0) {
+        const [scheme, value = ''] = header.split(/\s+/, 2);
+        if (/^bearer$/i.test(scheme ?? '')) {
+          const found = await tokens.authenticate(value, request.ip);
+          if (!found) throw invalidToken();
+          const user = await accounts.getUserById(found.userId);
+          if (!user) throw invalidToken();
+          return userActor(user, 'token', found.tokenId, found.scope);
+        }
+        if (/^basic$/i.test(scheme ?? '')) return fromBasic(value);
+        throw new BulwarkError('unauthenticated', 'AUTH_SCHEME_UNSUPPORTED', 'Use a Bearer token or Basic credentials.');
+      }
+      // Only web routes take the cookie, so no API write can be driven cross-site by a browser.
+      const sessionId = request.routeOptions.config?.web ? request.cookies?.[SESSION_COOKIE] : undefined;
+      if (sessionId) {
+        const user = await accounts.userForSession(sessionId);
+        if (user) return userActor(user, 'session', null, null);
+      }
+      return anonymous;
+    },
+    forgetBasicCredentials() {
+      basicCache.clear();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// The composition root: the only file that wires platform, features, ecosystems and the web
+// together. Everything else receives its dependencies as arguments.
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './platform/config.js';
+import { openDatabase, migrateToLatest, type Db } from './platform/db/index.js';
+import { openBlobStore, type BlobStore } from './platform/blobs/index.js';
+import { createHttpServer } from './platform/http/index.js';
+import { createLogger, type Logger } from './platform/log.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { loadOrCreateSetting } from './platform/settings.js';
+import { createAccountsService, ensureAdmin, type AccountsService } from './accounts/index.js';
+import { createTokensService, type TokensService } from './tokens/index.js';
+import { createRegistryService, type RegistryService } from './registry/index.js';
+import { createEcosystems, type Ecosystem } from './ecosystems/index.js';
+import { createAuthenticator } from './api/authenticate.js';
+import { registerWeb } from './web/index.js';
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface BulwarkApp {
+  config: Config;
+  http: FastifyInstance;
+  db: Db;
+  blobs: BlobStore;
+  clock: Clock;
+  accounts: AccountsService;
+  tokens: TokensService;
+  registry: RegistryService;
+  ecosystems: Ecosystem[];
+  /** Set when this start created the admin account with a generated password. */
+  generatedAdminPassword: string | null;
+  close(): Promise<void>;
+}
+
+export async function createApp({ config, clock = systemClock, log = createLogger(config.logLevel) }: AppOptions): Promise<BulwarkApp> {
+  const db = openDatabase(config);
+  await migrateToLatest(db);
+  const blobs = openBlobStore(config);
+
+  const accounts = createAccountsService({ db, clock });
+  const tokens = createTokensService({ db, clock });
+  const registry = createRegistryService({
+    db,
+    blobs,
+    clock,
+    policy: {
+      maxArtifactBytes: config.maxArtifactBytes,
+      unpublishWindowHours: config.unpublishWindowHours,
+      unpublishWithDependents: config.unpublishWithDependents,
+    },
+  });
+  const ecosystems = createEcosystems({
+    maxEntries: config.maxArchiveEntries,
+    maxUnpackedBytes: config.maxUnpackedBytes,
+    maxCompressionRatio: config.maxCompressionRatio,
+  });
+  const secret = config.sessionSecret ?? (await loadOrCreateSetting(db, 'session_secret'));
+  const { generatedPassword } = await ensureAdmin(accounts, config.adminPassword);
+
+  const http = createHttpServer({ log, maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth });
+  await http.register(cookie);
+  await http.register(formbody, { bodyLimit: 64 * 1024 });
+  const authenticator = createAuthenticator({ accounts, tokens, secret });
+  http.decorateRequest('actor', null as never);
+  http.addHook('preHandler', async (request) => {
+    request.actor = await authenticator.authenticate(request);
+  });
+
+  const context = {
+    registry,
+    accounts,
+    tokens,
+    log,
+    settings: { publicUrl: config.publicUrl, packumentMaxAge: config.packumentMaxAge },
+  };
+  await registerWeb(http, {
+    registry,
+    accounts,
+    ecosystems,
+    secret,
+    publicUrl: config.publicUrl,
+    secureCookies: config.secureCookies,
+    securityContact: config.securityContact,
+  });
+  for (const ecosystem of ecosystems) await ecosystem.routes(http, context);
+
+  return {
+    config,
+    http,
+    db,
+    blobs,
+    clock,
+    accounts,
+    tokens,
+    registry,
+    ecosystems,
+    generatedAdminPassword: generatedPassword,
+    async close() {
+      await http.close();
+      await db.destroy();
+      await blobs.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { TokenScope } from '../tokens/index.js';
+
+/** Who is making a request, as every feature sees it. Built by authentication, read by the policy. */
+export type Actor = AnonymousActor | UserActor;
+
+export interface AnonymousActor {
+  kind: 'anonymous';
+}
+
+export interface UserActor {
+  kind: 'user';
+  userId: number;
+  name: string;
+  isAdmin: boolean;
+  /** How the request proved who it is. */
+  via: 'token' | 'session' | 'password';
+  tokenId: string | null;
+  /** A read-only token may read what its user can, and change nothing. */
+  readonly: boolean;
+  /** The token's narrowing of the user's rights; null when not signed in with a token. */
+  scope: TokenScope | null;
+}
+
+export const anonymous: AnonymousActor = Object.freeze({ kind: 'anonymous' });
+
+export function eventActor(actor: Actor): { userId: number | null; tokenId: string | null } {
+  return actor.kind === 'user' ? { userId: actor.userId, tokenId: actor.tokenId } : { userId: null, tokenId: null };
+}

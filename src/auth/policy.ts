@@ -1,0 +1,92 @@
+// The one place authorization is decided. Deny by default: an action not listed here is refused.
+import type { Actor, UserActor } from './actor.js';
+import { BulwarkError } from '../platform/errors.js';
+import { tokenAllowsPackage } from '../tokens/index.js';
+
+export type Action =
+  | 'package:read'
+  | 'package:create'
+  | 'package:publish'
+  | 'package:tag'
+  | 'package:deprecate'
+  | 'package:unpublish'
+  | 'package:owners'
+  | 'account:read'
+  | 'account:tokens'
+  | 'admin';
+
+export interface PackageResource {
+  name: string;
+  access: 'public' | 'restricted';
+  ownerIds: readonly number[];
+}
+
+export type Resource = { package: PackageResource } | { user: { id: number } } | Record<string, never>;
+
+const isOwner = (actor: UserActor, resource: Resource) =>
+  'package' in resource && resource.package.ownerIds.includes(actor.userId) && tokenReaches(actor, resource.package.name);
+
+// A token limited to some packages acts, for every other package, as if its user had no rights.
+const tokenReaches = (actor: UserActor, packageName: string) => actor.scope === null || tokenAllowsPackage(actor.scope, packageName);
+
+const rules: Record<Action, (actor: UserActor, resource: Resource) => boolean> = {
+  // Reads of public packages are decided before the user check below; this rule covers restricted ones.
+  'package:read': (actor, resource) => actor.isAdmin || isOwner(actor, resource),
+  'package:create': (actor, resource) =>
+    !actor.readonly && 'package' in resource && tokenReaches(actor, resource.package.name),
+  'package:publish': (actor, resource) => !actor.readonly && isOwner(actor, resource),
+  'package:tag': (actor, resource) => !actor.readonly && isOwner(actor, resource),
+  'package:deprecate': (actor, resource) => !actor.readonly && (isOwner(actor, resource) || actor.isAdmin),
+  'package:unpublish': (actor, resource) => !actor.readonly && (isOwner(actor, resource) || actor.isAdmin),
+  'package:owners': (actor, resource) => !actor.readonly && (isOwner(actor, resource) || actor.isAdmin),
+  'account:read': (actor, resource) => 'user' in resource && resource.user.id === actor.userId,
+  'account:tokens': (actor, resource) => !actor.readonly && 'user' in resource && resource.user.id === actor.userId,
+  admin: (actor) => actor.isAdmin && !actor.readonly,
+};
+
+export function can(actor: Actor, action: Action, resource: Resource = {}): boolean {
+  if (action === 'package:read' && 'package' in resource && resource.package.access === 'public') return true;
+  if (actor.kind !== 'user') return false;
+  const rule = rules[action];
+  return rule ? rule(actor, resource) : false;
+}
+
+/**
+ * Throws the refusal a client should see. An anonymous caller is told to authenticate; a
+ * signed-in one that may not even read the package is told it does not exist (no enumeration).
+ */
+export function authorize(actor: Actor, action: Action, resource: Resource = {}): asserts actor is Actor {
+  if (can(actor, action, resource)) return;
+  requireUser(actor);
+  if ('package' in resource && !can(actor, 'package:read', resource)) {
+    throw new BulwarkError('not_found', 'PACKAGE_NOT_FOUND', 'Package not found.');
+  }
+  if (actor.readonly) {
+    throw new BulwarkError('forbidden', 'TOKEN_READ_ONLY', 'This token is read-only.');
+  }
+  throw new BulwarkError('forbidden', 'NOT_PERMITTED', `You are not allowed to ${describe(action)}.`);
+}
+
+/** Refuses anyone not signed in; afterwards the actor is known to be a user. */
+export function requireUser(actor: Actor): asserts actor is UserActor {
+  if (actor.kind !== 'user') {
+    throw new BulwarkError('unauthenticated', 'AUTH_REQUIRED', 'You must be logged in to do this.');
+  }
+}
+
+function describe(action: Action): string {
+  switch (action) {
+    case 'package:publish':
+      return 'publish this package';
+    case 'package:tag':
+      return 'change the tags of this package';
+    case 'package:deprecate':
+      return 'deprecate versions of this package';
+    case 'package:unpublish':
+      return 'unpublish this package';
+    case 'package:owners':
+      return 'change the owners of this package';
+    default:
+      return 'do this';
+  }
+}

@@ -1,0 +1,23 @@
+// The npm ecosystem: the registry protocol the npm CLI (and pnpm, yarn) speak.
+import type { Ecosystem } from '../types.js';
+import { renderNpmError } from './errors.js';
+import { npmRules, type NpmLimits } from './rules.js';
+import { readRoutes } from './routes/read.js';
+import { writeRoutes } from './routes/write.js';
+import { accountRoutes } from './routes/accounts.js';
+
+export function createNpmEcosystem(limits: NpmLimits): Ecosystem {
+  const rules = npmRules(limits);
+  return {
+    id: 'npm',
+    label: 'npm',
+    rules,
+    renderError: renderNpmError,
+    installCommand: (name, version) => `npm install ${name}@${version}`,
+    async routes(app, context) {
+      await accountRoutes(app, context, renderNpmError);
+      await readRoutes(app, context, rules, renderNpmError);
+      await writeRoutes(app, context, rules, renderNpmError);
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { appendEvent, listEvents, type EventActor, type EventType, type NewEvent, type StoredEvent } from './events.js';

@@ -1,0 +1,1 @@
+export { readTarGz, checkEntryPath, type ArchiveLimits, type ArchiveListing, type ArchiveEntry } from './tar-gz.js';

@@ -1,0 +1,219 @@
+// The only module that reads the environment. One zod schema, each field with its variable,
+// default and description; the README's table and `bulwark config check` are derived from it.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+interface FieldSpec {
+  env: string;
+  description: string;
+  secret?: boolean;
+  schema: z.ZodType;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bytes = z.coerce.number().int().positive();
+
+/** Every setting, in the order the README lists them. */
+export const configFields = {
+  host: { env: 'BULWARK_HOST', description: 'Address to listen on.', schema: z.string().default('127.0.0.1') },
+  port: { env: 'BULWARK_PORT', description: 'TCP port to listen on (0 picks a free one).', schema: port.default(4873) },
+  dataDir: {
+    env: 'BULWARK_DATA_DIR',
+    description: 'Folder for the embedded SQLite database, blobs and mail.',
+    schema: z.string().default('./data'),
+  },
+  publicUrl: {
+    env: 'BULWARK_PUBLIC_URL',
+    description: 'Base URL clients reach the registry at; written into tarball links. Defaults to http://HOST:PORT.',
+    schema: z.string().url().optional(),
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description: 'postgres://… to use PostgreSQL; unset for SQLite in the data folder.',
+    secret: true,
+    schema: z.string().optional(),
+  },
+  blobUrl: {
+    env: 'BLOB_URL',
+    description: 'Where artifacts live: file:/path, or s3://bucket/prefix (see the S3_* settings). Defaults to file:DATA_DIR/blobs.',
+    schema: z.string().optional(),
+  },
+  s3Endpoint: {
+    env: 'S3_ENDPOINT',
+    description: 'S3-compatible endpoint URL (MinIO, Ceph, s3rver…); unset for AWS.',
+    schema: z.string().url().optional(),
+  },
+  s3Region: { env: 'S3_REGION', description: 'S3 region.', schema: z.string().default('us-east-1') },
+  s3AccessKeyId: { env: 'S3_ACCESS_KEY_ID', description: 'S3 access key id.', secret: true, schema: z.string().optional() },
+  s3SecretAccessKey: {
+    env: 'S3_SECRET_ACCESS_KEY',
+    description: 'S3 secret access key.',
+    secret: true,
+    schema: z.string().optional(),
+  },
+  s3ForcePathStyle: {
+    env: 'S3_FORCE_PATH_STYLE',
+    description: 'Use path-style S3 URLs (needed by most self-hosted S3 servers).',
+    schema: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  },
+  adminPassword: {
+    env: 'BULWARK_ADMIN_PASSWORD',
+    description: 'Password of the `admin` account created on first start; a one-time password is generated and printed when unset.',
+    secret: true,
+    schema: z.string().min(12).optional(),
+  },
+  securityContact: {
+    env: 'BULWARK_SECURITY_CONTACT',
+    description: 'Contact written into /.well-known/security.txt (mailto: or https: URI).',
+    schema: z.string().default('mailto:security@bulwark.invalid'),
+  },
+  packumentMaxAge: {
+    env: 'BULWARK_PACKUMENT_MAX_AGE',
+    description: 'Cache-Control max-age, in seconds, of package documents.',
+    schema: z.coerce.number().int().min(0).default(0),
+  },
+  unpublishWindowHours: {
+    env: 'BULWARK_UNPUBLISH_WINDOW_HOURS',
+    description: 'A version may be unpublished this many hours after publication (0 forbids unpublishing).',
+    schema: z.coerce.number().min(0).default(72),
+  },
+  unpublishWithDependents: {
+    env: 'BULWARK_UNPUBLISH_WITH_DEPENDENTS',
+    description: 'Allow unpublishing a version other packages in the registry depend on.',
+    schema: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  },
+  maxBodyBytes: {
+    env: 'BULWARK_MAX_BODY_BYTES',
+    description: 'Largest request body accepted (a publish carries its tarball base64-encoded in it).',
+    schema: bytes.default(64 * 1024 * 1024),
+  },
+  maxJsonDepth: {
+    env: 'BULWARK_MAX_JSON_DEPTH',
+    description: 'Deepest nesting accepted in a JSON body.',
+    schema: bytes.default(64),
+  },
+  maxArtifactBytes: {
+    env: 'BULWARK_MAX_ARTIFACT_BYTES',
+    description: 'Largest artifact (compressed) accepted.',
+    schema: bytes.default(32 * 1024 * 1024),
+  },
+  maxUnpackedBytes: {
+    env: 'BULWARK_MAX_UNPACKED_BYTES',
+    description: 'Largest total unpacked size of an artifact.',
+    schema: bytes.default(256 * 1024 * 1024),
+  },
+  maxArchiveEntries: {
+    env: 'BULWARK_MAX_ARCHIVE_ENTRIES',
+    description: 'Most files an artifact may contain.',
+    schema: bytes.default(20_000),
+  },
+  maxCompressionRatio: {
+    env: 'BULWARK_MAX_COMPRESSION_RATIO',
+    description: 'Largest unpacked/compressed size ratio accepted (zip-bomb guard).',
+    schema: bytes.default(200),
+  },
+  sessionSecret: {
+    env: 'BULWARK_SESSION_SECRET',
+    description: 'Secret for signing web CSRF tokens; generated and kept in the data folder when unset.',
+    secret: true,
+    schema: z.string().min(32).optional(),
+  },
+  secureCookies: {
+    env: 'BULWARK_SECURE_COOKIES',
+    description: 'Mark cookies Secure; defaults to true when the public URL is https.',
+    schema: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
+  },
+  logLevel: {
+    env: 'BULWARK_LOG_LEVEL',
+    description: 'pino log level (fatal, error, warn, info, debug, trace, silent).',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  },
+} satisfies Record<string, FieldSpec>;
+
+type Fields = typeof configFields;
+type Parsed = { [K in keyof Fields]: z.output<Fields[K]['schema']> };
+
+export interface Config extends Omit<Parsed, 'publicUrl' | 'blobUrl' | 'dataDir' | 'secureCookies'> {
+  dataDir: string;
+  publicUrl: string;
+  blobUrl: string;
+  secureCookies: boolean;
+}
+
+export type ConfigOverrides = Partial<{ [K in keyof Fields]: unknown }>;
+
+/**
+ * Builds the frozen Config from an environment (process.env by default), an optional JSON file
+ * named by BULWARK_CONFIG (environment wins over the file), and explicit overrides (tests, CLI flags).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const fromFile = env.BULWARK_CONFIG ? readConfigFile(env.BULWARK_CONFIG) : {};
+  const raw: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(configFields)) {
+    const value = key in overrides ? overrides[key as keyof Fields] : (env[field.env] ?? fromFile[key] ?? fromFile[field.env]);
+    raw[key] = value === '' ? undefined : value;
+  }
+  const shape = Object.fromEntries(Object.entries(configFields).map(([k, f]) => [k, f.schema]));
+  const result = z.object(shape).safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0]) as keyof Fields;
+      return `${configFields[key]?.env ?? key}: ${issue.message}`;
+    });
+    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const parsed = result.data as Parsed;
+  const dataDir = resolve(parsed.dataDir);
+  const publicUrl = (parsed.publicUrl ?? `http://${formatHost(parsed.host)}:${parsed.port}`).replace(/\/+$/, '');
+  return Object.freeze({
+    ...parsed,
+    dataDir,
+    publicUrl,
+    blobUrl: parsed.blobUrl ?? `file:${resolve(dataDir, 'blobs')}`,
+    secureCookies: parsed.secureCookies ?? publicUrl.startsWith('https:'),
+  });
+}
+
+function formatHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`Invalid configuration: ${path} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The configuration as `bulwark config check` prints it: secrets replaced by a marker. */
+export function describeConfig(config: Config): Array<{ env: string; value: string }> {
+  return Object.entries(configFields).map(([key, field]) => {
+    const value = (config as unknown as Record<string, unknown>)[key];
+    const secret = 'secret' in field && field.secret;
+    const shown = value === undefined ? '(unset)' : secret ? '(set, redacted)' : String(value);
+    return { env: field.env, value: key === 'databaseUrl' && value ? redactUrl(String(value)) : shown };
+  });
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = 'redacted';
+    return parsed.toString();
+  } catch {
+    return '(set, redacted)';
+  }
+}
+
+/** Markdown table of every setting, for the README. */
+export function configTableMarkdown(): string {
+  const rows = Object.values(configFields).map((field) => {
+    const parsed = field.schema.safeParse(undefined);
+    const fallback = parsed.success && parsed.data !== undefined ? `\`${String(parsed.data)}\`` : '—';
+    return `| \`${field.env}\` | ${fallback} | ${field.description} |`;
+  });
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

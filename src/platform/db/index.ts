@@ -1,0 +1,51 @@
+// Opens the database the configuration names (SQLite in the data folder, or PostgreSQL) and
+// brings its schema up to date. Only composition code and admin CLI commands call this.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import * as m001 from './migrations/001-initial.js';
+import * as m002 from './migrations/002-events-append-only.js';
+
+export type { Database } from './schema.js';
+export type Db = Kysely<Database>;
+export { isPostgres } from './dialect.js';
+
+const migrations: Record<string, Migration> = {
+  '001-initial': m001,
+  '002-events-append-only': m002,
+};
+
+export interface DbOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}
+
+export function openDatabase(options: DbOptions): Db {
+  if (options.databaseUrl && /^postgres(ql)?:/.test(options.databaseUrl)) {
+    // Counts and sums come back as JS numbers, not strings: our values stay far below 2^53.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  if (options.databaseUrl && !options.databaseUrl.startsWith('sqlite:')) {
+    throw new Error('DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
+  }
+  const file = options.databaseUrl?.slice('sqlite:'.length) || join(options.dataDir, 'bulwark.sqlite');
+  if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

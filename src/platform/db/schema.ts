@@ -1,0 +1,136 @@
+// The database's shape as Kysely sees it. Portable types only, so one migration set serves
+// SQLite and PostgreSQL: timestamps are ISO-8601 text (they sort as text), booleans 0/1,
+// JSON documents text. Each feature's repo queries only its own tables.
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  email: string;
+  password_hash: string;
+  is_admin: number;
+  must_change_password: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: number;
+  name: string | null;
+  token_hash: string;
+  token_prefix: string;
+  readonly: number;
+  scopes: string;
+  cidr_whitelist: string;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CliLoginsTable {
+  id: string;
+  done_secret_hash: string;
+  user_id: number | null;
+  created_at: string;
+  expires_at: string;
+  approved_at: string | null;
+  consumed_at: string | null;
+}
+
+export interface PackagesTable {
+  id: Generated<number>;
+  ecosystem: string;
+  name: string;
+  display_name: string;
+  access: string;
+  created_at: string;
+  updated_at: string;
+  last_event_id: number;
+}
+
+export interface PackageOwnersTable {
+  package_id: number;
+  user_id: number;
+  added_at: string;
+}
+
+export interface VersionsTable {
+  id: Generated<number>;
+  package_id: number;
+  version: string;
+  state: string;
+  deprecated: string | null;
+  manifest: string;
+  summary: string;
+  readme: string | null;
+  published_at: string;
+  published_by: number | null;
+  removed_at: string | null;
+}
+
+export interface ArtifactsTable {
+  id: Generated<number>;
+  version_id: number;
+  filename: string;
+  blob_key: string;
+  sha256: string;
+  sha512: string;
+  sha1: string;
+  size: number;
+  created_at: string;
+}
+
+export interface DistTagsTable {
+  package_id: number;
+  tag: string;
+  version_id: number;
+}
+
+export interface DependenciesTable {
+  version_id: number;
+  ecosystem: string;
+  name: string;
+  range: string;
+  kind: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  type: string;
+  actor_user_id: number | null;
+  actor_token_id: string | null;
+  package_id: number | null;
+  subject: string;
+  data: string;
+  created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  tokens: TokensTable;
+  cli_logins: CliLoginsTable;
+  packages: PackagesTable;
+  package_owners: PackageOwnersTable;
+  versions: VersionsTable;
+  artifacts: ArtifactsTable;
+  dist_tags: DistTagsTable;
+  dependencies: DependenciesTable;
+  events: EventsTable;
+  settings: SettingsTable;
+}

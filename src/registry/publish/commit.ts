@@ -1,0 +1,116 @@
+// Step: one transaction makes the version visible with its artifact, tags and events, or
+// nothing at all. Unique keys settle races between two publishers of the same version.
+import type { Kysely } from 'kysely';
+import type { Database } from '../../platform/db/index.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Digests } from '../../platform/crypto.js';
+import { appendEvent } from '../../events/index.js';
+import { eventActor, type UserActor } from '../../auth/index.js';
+import { versionExists, packageConflict } from '../errors.js';
+import type { PublishRequest } from '../types.js';
+import type { PublishTarget } from './check-target.js';
+
+export async function commitVersion(
+  db: Kysely<Database>,
+  clock: Clock,
+  actor: UserActor,
+  request: PublishRequest,
+  target: PublishTarget,
+  digests: Digests,
+): Promise<{ packageId: number; created: boolean }> {
+  const now = clock.now().toISOString();
+  const ecosystem = request.rules.id;
+  const subject = `${ecosystem}:${target.name}@${target.version}`;
+  const by = eventActor(actor);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      let packageId = target.head?.id;
+      const created = packageId === undefined;
+      if (packageId === undefined) {
+        const row = await trx
+          .insertInto('packages')
+          .values({
+            ecosystem,
+            name: target.name,
+            display_name: request.name,
+            access: request.access ?? 'public',
+            created_at: now,
+            updated_at: now,
+            last_event_id: 0,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        packageId = row.id;
+        await trx.insertInto('package_owners').values({ package_id: packageId, user_id: actor.userId, added_at: now }).execute();
+        await appendEvent(trx, clock, {
+          type: 'package:create',
+          actor: by,
+          packageId,
+          subject: `${ecosystem}:${target.name}`,
+          data: { access: request.access ?? 'public' },
+        });
+      } else {
+        const update: { updated_at: string; access?: string } = { updated_at: now };
+        if (request.access && request.access !== target.head?.access) update.access = request.access;
+        await trx.updateTable('packages').set(update).where('id', '=', packageId).execute();
+        if (update.access) {
+          await appendEvent(trx, clock, { type: 'package:access', actor: by, packageId, subject: `${ecosystem}:${target.name}`, data: { access: update.access } });
+        }
+      }
+      const version = await trx
+        .insertInto('versions')
+        .values({
+          package_id: packageId,
+          version: target.version,
+          state: 'active',
+          deprecated: null,
+          manifest: JSON.stringify(request.manifest),
+          summary: JSON.stringify(request.summary),
+          readme: request.readme,
+          published_at: now,
+          published_by: actor.userId,
+          removed_at: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('artifacts')
+        .values({
+          version_id: version.id,
+          filename: request.artifact.filename,
+          blob_key: digests.sha256,
+          sha256: digests.sha256,
+          sha512: digests.sha512,
+          sha1: digests.sha1,
+          size: request.artifact.bytes.length,
+          created_at: now,
+        })
+        .execute();
+      if (request.dependencies.length > 0) {
+        await trx
+          .insertInto('dependencies')
+          .values(request.dependencies.map((d) => ({ version_id: version.id, ecosystem, name: d.name, range: d.range, kind: d.kind })))
+          .execute();
+      }
+      await appendEvent(trx, clock, {
+        type: 'version:publish',
+        actor: by,
+        packageId,
+        subject,
+        data: { sha256: digests.sha256, size: request.artifact.bytes.length, tags: request.tags },
+      });
+      for (const tag of request.tags) {
+        await trx.deleteFrom('dist_tags').where('package_id', '=', packageId).where('tag', '=', tag).execute();
+        await trx.insertInto('dist_tags').values({ package_id: packageId, tag, version_id: version.id }).execute();
+        await appendEvent(trx, clock, { type: 'tag:set', actor: by, packageId, subject: `${ecosystem}:${target.name}`, data: { tag, version: target.version } });
+      }
+      return { packageId, created };
+    });
+  } catch (error) {
+    // A unique key fired: someone else published the same package or version a moment ago.
+    if (/unique|duplicate key/i.test(String((error as Error).message))) {
+      throw target.head ? versionExists(target.version) : packageConflict('The package was created by another publish at the same moment; try again.');
+    }
+    throw error;
+  }
+}

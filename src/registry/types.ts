@@ -1,0 +1,105 @@
+// The ecosystem-neutral model the core reads and writes, and what it needs from an adapter.
+import type { ArchiveLimits, ArchiveListing } from '../platform/archive/index.js';
+import type { Digests } from '../platform/crypto.js';
+
+/** The rules of one ecosystem that the core applies without knowing which ecosystem it is. */
+export interface EcosystemRules {
+  id: string;
+  /** Canonical form used for uniqueness and lookups; throws a BulwarkError for invalid names. */
+  normalizeName(raw: string): string;
+  /** Throws a BulwarkError for an invalid version; returns the canonical form. */
+  checkVersion(raw: string): string;
+  compareVersions(a: string, b: string): number;
+  /** Whether the text reads as a version or range (such text cannot be a tag). */
+  isVersionRange(text: string): boolean;
+  /** Whether a dependency range, as the ecosystem writes it, admits a version. */
+  rangeIncludes(range: string, version: string): boolean;
+  archiveLimits: ArchiveLimits;
+  /** The tags a package must always have (npm: `latest`), which cannot be removed. */
+  requiredTag: string | null;
+}
+
+export type Access = 'public' | 'restricted';
+export type VersionState = 'active' | 'deprecated' | 'yanked' | 'quarantined' | 'removed';
+
+export interface PackageHead {
+  id: number;
+  ecosystem: string;
+  name: string;
+  displayName: string;
+  access: Access;
+  lastEventId: number;
+  ownerIds: number[];
+}
+
+export interface ArtifactView {
+  filename: string;
+  sha256: string;
+  sha512: string;
+  sha1: string;
+  size: number;
+}
+
+export interface PersonView {
+  name: string;
+  email: string;
+}
+
+export interface VersionView {
+  version: string;
+  state: VersionState;
+  deprecated: string | null;
+  /** The ecosystem's own metadata for the version, as its adapter stored it. */
+  manifest: Record<string, unknown>;
+  /** The adapter's precomputed short form (npm: the abbreviated manifest without dist). */
+  summary: Record<string, unknown>;
+  readme: string | null;
+  publishedAt: string;
+  publisher: PersonView | null;
+  artifacts: ArtifactView[];
+}
+
+export interface PackageView {
+  head: PackageHead;
+  createdAt: string;
+  updatedAt: string;
+  /** Versions that can be installed or shown, oldest first; removed ones are only in `removed`. */
+  versions: VersionView[];
+  removed: Array<{ version: string; removedAt: string }>;
+  tags: Record<string, string>;
+  owners: PersonView[];
+}
+
+export interface DependencyRef {
+  name: string;
+  range: string;
+  kind: string;
+}
+
+export interface PublishRequest {
+  rules: EcosystemRules;
+  name: string;
+  version: string;
+  /** Requested visibility; null keeps the current one (public for a new package). */
+  access: Access | null;
+  tags: string[];
+  manifest: Record<string, unknown>;
+  summary: Record<string, unknown>;
+  readme: string | null;
+  dependencies: DependencyRef[];
+  artifact: {
+    filename: string;
+    bytes: Buffer;
+    /** Digests the client claims; each one given must equal ours. */
+    declared: Partial<Digests>;
+  };
+  /** The adapter's checks of the archive content against the request (name, version, …). */
+  inspect(listing: ArchiveListing): void | Promise<void>;
+}
+
+export interface PublishResult {
+  packageId: number;
+  version: string;
+  created: boolean;
+  digests: Digests;
+}

@@ -1,0 +1,146 @@
+// API tokens: 256 random bits shown once, stored only as a sha256 digest (a digest of that
+// much entropy cannot be brute-forced, and a lookup by digest compares no secret in our code).
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/db/index.js';
+import { isoNow, type Clock } from '../platform/clock.js';
+import { sha256Hex } from '../platform/crypto.js';
+import { invalid, notFound } from '../platform/errors.js';
+import { appendEvent } from '../events/index.js';
+import { generateToken, looksLikeToken } from './format.js';
+import { ipAllowed, parseCidrList, type TokenScope } from './scope.js';
+
+export interface TokenInfo {
+  key: string;
+  /** First characters of the token, enough to recognise it in a list. */
+  prefix: string;
+  name: string | null;
+  readonly: boolean;
+  scope: TokenScope;
+  cidrWhitelist: string[];
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface NewTokenInput {
+  userId: number;
+  name?: string | null;
+  scope?: TokenScope;
+  cidrWhitelist?: unknown;
+  expiresInDays?: number | null;
+  actorTokenId?: string | null;
+}
+
+export interface AuthenticatedToken {
+  userId: number;
+  tokenId: string;
+  scope: TokenScope;
+}
+
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+export function createTokensService({ db, clock }: { db: Kysely<Database>; clock: Clock }) {
+  return {
+    async create(input: NewTokenInput): Promise<{ token: string; info: TokenInfo }> {
+      const scope = input.scope ?? { permission: 'read-write' as const, packages: null, scopes: null };
+      const cidrs = parseCidrList(input.cidrWhitelist);
+      const name = input.name == null ? null : String(input.name).slice(0, 128);
+      let expiresAt: string | null = null;
+      if (input.expiresInDays != null) {
+        const days = Number(input.expiresInDays);
+        if (!Number.isInteger(days) || days < 1 || days > 365) throw invalid('TOKEN_EXPIRY_INVALID', 'expires must be a whole number of days from 1 to 365.');
+        expiresAt = new Date(clock.now().getTime() + days * 86_400_000).toISOString();
+      }
+      const token = generateToken();
+      const now = isoNow(clock);
+      const id = randomUUID();
+      const row = {
+        id,
+        user_id: input.userId,
+        name,
+        token_hash: sha256Hex(token),
+        token_prefix: token.slice(0, 10),
+        readonly: scope.permission === 'read-only' ? 1 : 0,
+        scopes: JSON.stringify(scope),
+        cidr_whitelist: JSON.stringify(cidrs),
+        created_at: now,
+        updated_at: now,
+        expires_at: expiresAt,
+        last_used_at: null,
+        revoked_at: null,
+      };
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('tokens').values(row).execute();
+        await appendEvent(trx, clock, {
+          type: 'token:create',
+          actor: { userId: input.userId, tokenId: input.actorTokenId ?? null },
+          subject: `token:${id}`,
+          data: { readonly: scope.permission === 'read-only', packages: scope.packages, scopes: scope.scopes, cidrs, expiresAt },
+        });
+      });
+      return { token, info: toInfo(row) };
+    },
+
+    /** The token's owner and scope, or null for anything unknown, revoked, expired or off-range. */
+    async authenticate(raw: string, ip: string | undefined): Promise<AuthenticatedToken | null> {
+      if (!looksLikeToken(raw)) return null;
+      const row = await db.selectFrom('tokens').selectAll().where('token_hash', '=', sha256Hex(raw)).executeTakeFirst();
+      if (!row || row.revoked_at) return null;
+      const now = clock.now();
+      if (row.expires_at && row.expires_at <= now.toISOString()) return null;
+      if (!ipAllowed(JSON.parse(row.cidr_whitelist) as string[], ip)) return null;
+      if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > LAST_USED_GRANULARITY_MS) {
+        // Written at most once a minute per token so the read path stays read-only.
+        await db.updateTable('tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+      }
+      return { userId: row.user_id, tokenId: row.id, scope: JSON.parse(row.scopes) as TokenScope };
+    },
+
+    async list(userId: number): Promise<TokenInfo[]> {
+      const rows = await db
+        .selectFrom('tokens')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at', 'asc')
+        .execute();
+      return rows.map(toInfo);
+    },
+
+    /** Revokes by key, or by the token text itself (npm logout sends the token). */
+    async revoke(userId: number, keyOrToken: string, actorTokenId: string | null = null): Promise<void> {
+      const byToken = looksLikeToken(keyOrToken);
+      const row = await db
+        .selectFrom('tokens')
+        .select(['id'])
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where(byToken ? 'token_hash' : 'id', '=', byToken ? sha256Hex(keyOrToken) : keyOrToken)
+        .executeTakeFirst();
+      if (!row) throw notFound('TOKEN_NOT_FOUND', 'No such token.');
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('tokens').set({ revoked_at: isoNow(clock), updated_at: isoNow(clock) }).where('id', '=', row.id).execute();
+        await appendEvent(trx, clock, { type: 'token:revoke', actor: { userId, tokenId: actorTokenId }, subject: `token:${row.id}` });
+      });
+    },
+  };
+}
+
+function toInfo(row: Database['tokens'] & { id: string }): TokenInfo {
+  return {
+    key: row.id,
+    prefix: row.token_prefix,
+    name: row.name,
+    readonly: row.readonly === 1,
+    scope: JSON.parse(row.scopes) as TokenScope,
+    cidrWhitelist: JSON.parse(row.cidr_whitelist) as string[],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+export type TokensService = ReturnType<typeof createTokensService>;
