@@ -1,6 +1,6 @@
 // API tokens: 256 random bits shown once, stored only as a sha256 digest (a digest of that
 // much entropy cannot be brute-forced, and a lookup by digest compares no secret in our code).
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/index.js';
 import { isoNow, type Clock } from '../platform/clock.js';
@@ -55,7 +55,9 @@ export function createTokensService({ db, clock }: { db: Kysely<Database>; clock
       }
       const token = generateToken();
       const now = isoNow(clock);
-      const id = randomUUID();
+      // Hex, not a UUID: npm redacts UUID-shaped text in its output, which would hide the key
+      // users pass to `npm token revoke`.
+      const id = randomBytes(16).toString('hex');
       const row = {
         id,
         user_id: input.userId,
