@@ -1,6 +1,6 @@
 // The Fastify instance every layer registers on: limits, error rendering, access logs without
 // secrets, security headers, and the rule that every route declares its action.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { BulwarkError, statusOfKind } from '../errors.js';
 import { parseJsonBody } from './json-body.js';
@@ -45,7 +45,8 @@ function redactPath(url: string): string {
 export function createHttpServer(options: HttpOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.log,
-    disableRequestLogging: true,
+    // Fastify's own request lines would print raw URLs; ours (onResponse) redact secrets.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
