@@ -38,7 +38,7 @@ export interface HttpOptions {
 }
 
 // Paths that carry a secret (npm logout puts the token in the URL) are logged without it.
-function redactPath(url: string): string {
+export function redactPath(url: string): string {
   return url.replace(/(\/-\/user\/token\/)[^/?]+/, '$1[redacted]').replace(/([?&](session|token)=)[^&]+/g, '$1[redacted]');
 }
 
