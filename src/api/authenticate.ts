@@ -52,6 +52,9 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     if (colon < 1) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');
     const user = await accounts.verifyCredentials(decoded.slice(0, colon), decoded.slice(colon + 1));
     if (!user) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');
+    if (user.mustChangePassword) {
+      throw new BulwarkError('forbidden', 'PASSWORD_CHANGE_REQUIRED', 'Choose a new password on the web sign-in page first.');
+    }
     if (basicCache.size > 10_000) basicCache.clear();
     basicCache.set(key, { userId: user.id, until: Date.now() + BASIC_CACHE_MS });
     return userActor(user, 'password', null, null);

@@ -31,6 +31,10 @@ function scopeFromNpm(body: Record<string, unknown>): TokenScope {
   return { permission, packages, scopes };
 }
 
+// A one-time password (the generated admin one) buys nothing but the web page that replaces it.
+const passwordChangeRequired = (publicUrl: string) =>
+  new BulwarkError('forbidden', 'PASSWORD_CHANGE_REQUIRED', `Choose a new password first: sign in at ${publicUrl}/login.`);
+
 /** `org.couchdb.user:alice` → `alice`. */
 function userNameOf(params: unknown): string {
   const id = (params as { couchId: string }).couchId;
@@ -80,6 +84,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     const password = typeof body?.password === 'string' ? body.password : '';
     const user = await accounts.verifyCredentials(name, password);
     if (!user) throw unauthenticated('CREDENTIALS_INVALID', 'Incorrect user name or password.');
+    if (user.mustChangePassword) throw passwordChangeRequired(settings.publicUrl);
     return reply.code(201).send({ ok: true, id: `${COUCH_USER}${user.name}`, token: await issueLoginToken(user.id) });
   });
 
