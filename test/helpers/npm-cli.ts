@@ -16,6 +16,8 @@ export interface NpmClient {
   npmrc: string;
   run(args: string[], options?: { cwd?: string; input?: string }): Promise<NpmResult>;
   spawn(args: string[], options?: { cwd?: string }): ChildProcess;
+  /** Runs npm on a pseudo-terminal (for prompts that need a TTY), answering each prompt once. */
+  runInPty(args: string[], answers: Array<[RegExp, string]>): Promise<NpmResult>;
   setToken(token: string): Promise<void>;
 }
 
@@ -56,6 +58,22 @@ export async function createNpmClient(registryUrl: string): Promise<NpmClient> {
         child.on('error', reject);
         child.on('close', (code) => resolve({ code, stdout, stderr }));
         child.stdin!.end(options.input ?? '');
+      });
+    },
+    runInPty(args, answers) {
+      const quoted = ['npm', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+      return new Promise((resolve, reject) => {
+        const child = spawn('script', ['-qec', quoted, '/dev/null'], { cwd: home, env, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        const pending = [...answers];
+        child.stdout!.on('data', (d) => {
+          stdout += d;
+          while (pending.length > 0 && pending[0]![0].test(stdout)) child.stdin!.write(`${pending.shift()![1]}\r`);
+        });
+        child.stderr!.on('data', (d) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
       });
     },
     async setToken(token) {

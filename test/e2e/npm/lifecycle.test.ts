@@ -44,6 +44,24 @@ for (const storage of storagePairs) {
     });
     after(async () => t?.close());
 
+    test('legacy login on a terminal (npm login --auth-type=legacy)', async () => {
+      const terminal = await createNpmClient(t.url);
+      const result = await terminal.runInPty(['login', '--auth-type=legacy'], [
+        [/Username:/, 'bob'],
+        [/Password:/, 'bob-password-long'],
+      ]);
+      assert.equal(result.code, 0, result.stdout);
+      assert.match(result.stdout, /Logged in on/);
+      assert.equal((await terminal.run(['whoami'])).stdout.trim(), 'bob');
+      const refused = await createNpmClient(t.url);
+      const wrong = await refused.runInPty(['login', '--auth-type=legacy'], [
+        [/Username:/, 'bob'],
+        [/Password:/, 'not-bobs-password'],
+      ]);
+      assert.notEqual(wrong.code, 0);
+      assert.doesNotMatch(await readFile(refused.npmrc, 'utf8'), /_authToken/);
+    });
+
     test('log in, publish, install, tag, deprecate, own, unpublish', async (s) => {
       await s.test('npm login (web flow) saves a working token', async () => {
         await loginWithWebFlow(t, npm, alice.id);
