@@ -15,6 +15,7 @@ import { createTokensService, type TokensService } from './tokens/index.js';
 import { createRegistryService, type RegistryService } from './registry/index.js';
 import { createEcosystems, type Ecosystem } from './ecosystems/index.js';
 import { createAuthenticator } from './api/authenticate.js';
+import { isRouteAction, requireUser, routeNeedsUser } from './auth/index.js';
 import { registerWeb } from './web/index.js';
 
 export interface AppOptions {
@@ -68,8 +69,14 @@ export async function createApp({ config, clock = systemClock, log = createLogge
   await http.register(formbody, { bodyLimit: 64 * 1024 });
   const authenticator = createAuthenticator({ accounts, tokens, secret });
   http.decorateRequest('actor', null as never);
+  http.addHook('onRoute', (route) => {
+    if (!isRouteAction(route.config?.action)) {
+      throw new Error(`route ${route.method} ${route.url} declares an unknown action ${String(route.config?.action)}`);
+    }
+  });
   http.addHook('preHandler', async (request) => {
     request.actor = await authenticator.authenticate(request);
+    if (routeNeedsUser(request.routeOptions.config.action ?? 'user')) requireUser(request.actor);
   });
 
   const context = {

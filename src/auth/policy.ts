@@ -67,6 +67,21 @@ export function authorize(actor: Actor, action: Action, resource: Resource = {})
   throw new BulwarkError('forbidden', 'NOT_PERMITTED', `You are not allowed to ${describe(action)}.`);
 }
 
+/**
+ * What a route may declare as its `config.action`: a policy action, `public` (no identity
+ * needed), or `user` (any signed-in user). Package actions are decided by the services, which
+ * know the package; account and admin actions need a user before the handler runs at all.
+ */
+export const routeActions = ['public', 'user', ...(Object.keys(rules) as Action[])] as const;
+
+export function isRouteAction(value: unknown): boolean {
+  return typeof value === 'string' && (routeActions as readonly string[]).includes(value);
+}
+
+export function routeNeedsUser(action: string): boolean {
+  return action === 'user' || action === 'admin' || action.startsWith('account:');
+}
+
 /** Refuses anyone not signed in; afterwards the actor is known to be a user. */
 export function requireUser(actor: Actor): asserts actor is UserActor {
   if (actor.kind !== 'user') {

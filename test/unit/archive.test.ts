@@ -7,14 +7,16 @@ import { BulwarkError } from '../../src/platform/errors.js';
 
 const limits: ArchiveLimits = { maxEntries: 10, maxUnpackedBytes: 1 << 20, maxCompressionRatio: 50, maxPathLength: 100, maxKeptEntryBytes: 1024 };
 
-async function tarGz(entries: Array<{ name: string; content?: string; type?: tarStream.Headers['type']; linkname?: string; size?: number }>): Promise<Buffer> {
+async function tarGz(entries: Array<{ name: string; content?: string; type?: tarStream.Header['type']; linkname?: string; size?: number }>): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => pack.on('end', resolve));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   for (const e of entries) {
     await new Promise<void>((resolve, reject) =>
-      pack.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname }, e.type && e.type !== 'file' ? undefined : (e.content ?? ''), (err) => (err ? reject(err) : resolve())),
+      e.type && e.type !== 'file'
+        ? pack.entry({ name: e.name, type: e.type, linkname: e.linkname }, (err) => (err ? reject(err) : resolve()))
+        : pack.entry({ name: e.name, type: 'file' }, e.content ?? '', (err) => (err ? reject(err) : resolve())),
     );
   }
   pack.finalize();
