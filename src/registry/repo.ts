@@ -130,6 +130,26 @@ export async function loadOwners(db: Executor, packageId: number): Promise<Perso
   return rows.map((r) => ({ name: r.name, email: r.email }));
 }
 
+/** Owners of several packages in one query, keyed by package id. */
+export async function loadOwnersOf(db: Executor, packageIds: number[]): Promise<Map<number, PersonView[]>> {
+  const owners = new Map<number, PersonView[]>();
+  if (packageIds.length === 0) return owners;
+  const rows = await db
+    .selectFrom('package_owners')
+    .innerJoin('users', 'users.id', 'package_owners.user_id')
+    .select(['package_owners.package_id', 'users.name', 'users.email'])
+    .where('package_owners.package_id', 'in', packageIds)
+    .orderBy('package_owners.added_at', 'asc')
+    .orderBy('users.name', 'asc')
+    .execute();
+  for (const row of rows) {
+    const list = owners.get(row.package_id) ?? [];
+    list.push({ name: row.name, email: row.email });
+    owners.set(row.package_id, list);
+  }
+  return owners;
+}
+
 export async function findVersionRow(db: Executor, packageId: number, version: string) {
   return db
     .selectFrom('versions')

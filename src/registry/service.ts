@@ -7,7 +7,7 @@ import type { Clock } from '../platform/clock.js';
 import { BulwarkError } from '../platform/errors.js';
 import { appendEvent } from '../events/index.js';
 import { authorize, eventActor, type Actor, type Action } from '../auth/index.js';
-import { findDependents, findHead, findRevision, loadOwners, loadView } from './repo.js';
+import { findDependents, findHead, findRevision, loadOwners, loadOwnersOf, loadView } from './repo.js';
 import {
   artifactNotFound,
   lastOwner,
@@ -375,19 +375,17 @@ export function createRegistryService(deps: RegistryDeps) {
         .filter((r) => r.rank < 9)
         .sort((a, b) => a.rank - b.rank || a.row.display_name.localeCompare(b.row.display_name));
       const page = ranked.slice(options.from, options.from + options.size);
-      const hits: SearchHit[] = [];
-      for (const { row, description, keywords } of page) {
-        hits.push({
-          ecosystem: row.ecosystem,
-          name: row.display_name,
-          version: row.version,
-          description,
-          keywords,
-          date: row.updated_at,
-          publisher: row.publisher_name ? { name: row.publisher_name, email: row.publisher_email ?? '' } : null,
-          owners: await loadOwners(db, row.id),
-        });
-      }
+      const owners = await loadOwnersOf(db, page.map((p) => p.row.id));
+      const hits: SearchHit[] = page.map(({ row, description, keywords }) => ({
+        ecosystem: row.ecosystem,
+        name: row.display_name,
+        version: row.version,
+        description,
+        keywords,
+        date: row.updated_at,
+        publisher: row.publisher_name ? { name: row.publisher_name, email: row.publisher_email ?? '' } : null,
+        owners: owners.get(row.id) ?? [],
+      }));
       return { total: ranked.length, hits };
     },
 
