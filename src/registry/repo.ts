@@ -173,3 +173,8 @@ export async function findDependents(db: Executor, ecosystem: string, name: stri
     .where('packages.id', '!=', excludePackageId)
     .execute();
 }
+
+export async function isBlobReferenced(db: Executor, blobKey: string): Promise<boolean> {
+  const row = await db.selectFrom('artifacts').select('id').where('blob_key', '=', blobKey).executeTakeFirst();
+  return row !== undefined;
+}

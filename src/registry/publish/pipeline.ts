@@ -10,6 +10,7 @@ import { checkTarget } from './check-target.js';
 import { hashArtifact } from './hash-artifact.js';
 import { inspectArtifact } from './inspect-artifact.js';
 import { commitVersion } from './commit.js';
+import { isBlobReferenced } from '../repo.js';
 
 export interface PipelineDeps {
   db: Kysely<Database>;
@@ -36,7 +37,8 @@ export async function publish(
     const { packageId, created } = await commitVersion(deps.db, deps.clock, actor, request, target, digests);
     return { packageId, version: target.version, created, digests };
   } catch (error) {
-    if (!blobExisted) await deps.blobs.delete(digests.sha256);
+    // Another publish of identical bytes may have committed meanwhile: keep what it references.
+    if (!blobExisted && !(await isBlobReferenced(deps.db, digests.sha256))) await deps.blobs.delete(digests.sha256);
     throw error;
   }
 }
