@@ -12,7 +12,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, overrides: Con
   if (app.generatedAdminPassword) {
     // Shown once, on the terminal only; it is never logged and must be changed at first sign-in.
     process.stdout.write(
-      `\n  Created the admin account.\n  User: admin\n  One-time password: ${app.generatedAdminPassword}\n  Sign in at ${config.publicUrl}/login and choose a new password.\n\n`,
+      `\n  Created the admin account.\n  User: admin\n  One-time password: ${app.generatedAdminPassword}\n  Sign in at ${config.publicUrl}/account/login and choose a new password.\n\n`,
     );
   }
   const address = await app.http.listen({ host: config.host, port: config.port });

@@ -1,24 +1,43 @@
 // Server-rendered web UI. Entry point wired by app.ts.
+// Every route here declares `web: true` (the session cookie counts as identity on web routes
+// only) and an action; pages that need a user check it themselves and send the browser to the
+// sign-in page rather than answering a JSON 401. Security headers (CSP, frame denial) are set by
+// the page helper on web responses only, never by a global hook the npm API would feel.
 import type { FastifyInstance } from 'fastify';
-import type { RegistryService } from '../registry/index.js';
-import type { AccountsService } from '../accounts/index.js';
-import type { Ecosystem } from '../ecosystems/index.js';
+import type { WebDeps } from './deps.js';
+import type { WebContext } from './page.js';
+import { loadStylesheet, registerStatic } from './static.js';
+import { registerSecurityTxt } from './security-txt.js';
+import { registerHomePage } from './pages/home.js';
+import { registerSearchPage } from './pages/search.js';
+import { registerPackagePages } from './pages/package.js';
+import { registerUserPage } from './pages/user.js';
+import { registerLoginPages } from './pages/login.js';
+import { registerPasswordPage } from './pages/password.js';
+import { registerCliLoginPage } from './pages/cli-login.js';
+import { registerDisclosurePage } from './pages/disclosure.js';
 
-export interface WebDeps {
-  registry: RegistryService;
-  accounts: AccountsService;
-  ecosystems: Ecosystem[];
-  /** Secret for CSRF tokens (HMAC key). */
-  secret: string;
-  publicUrl: string;
-  secureCookies: boolean;
-  securityContact: string;
-}
+export type { WebDeps } from './deps.js';
 
 export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  app.get('/.well-known/security.txt', { config: { action: 'public' } }, async (_request, reply) => {
-    const expires = new Date(Date.now() + 365 * 86_400_000).toISOString();
-    reply.type('text/plain; charset=utf-8');
-    return `Contact: ${deps.securityContact}\nExpires: ${expires}\nPolicy: ${deps.publicUrl}/security/disclosure\nPreferred-Languages: en\nCanonical: ${deps.publicUrl}/.well-known/security.txt\n`;
+  const stylesheet = loadStylesheet();
+  const ctx: WebContext = { deps, stylesheetHref: stylesheet.href };
+  // Package protocols own single-segment paths (npm's GET /<name>): a page at /login would
+  // hide the npm package `login`. Pages live at / or under two segments or more.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.web && route.url !== '/' && route.url.split('/').filter(Boolean).length < 2) {
+      throw new Error(`web route ${route.url} would shadow a package name; use a path with two segments`);
+    }
   });
+
+  registerStatic(app, stylesheet);
+  registerSecurityTxt(app, { contact: deps.securityContact, publicUrl: deps.publicUrl, startedAt: new Date() });
+  registerHomePage(app, ctx);
+  registerSearchPage(app, ctx);
+  registerPackagePages(app, ctx);
+  registerUserPage(app, ctx);
+  registerLoginPages(app, ctx);
+  registerPasswordPage(app, ctx);
+  registerCliLoginPage(app, ctx);
+  registerDisclosurePage(app, ctx);
 }

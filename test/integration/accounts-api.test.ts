@@ -99,7 +99,7 @@ describe('npm account API', () => {
 
   test('the web login poll yields a token once, and only after approval', async () => {
     const start = await (await fetch(`${t.url}/-/v1/login`, { method: 'POST', ...json({}) })).json();
-    assert.match(start.loginUrl, /\/login\/cli\/[A-Za-z0-9_-]+$/);
+    assert.match(start.loginUrl, /\/account\/cli-login\/[A-Za-z0-9_-]+$/);
     const pending = await fetch(start.doneUrl);
     assert.equal(pending.status, 202);
     assert.equal(pending.headers.get('retry-after'), '1');

@@ -134,10 +134,15 @@ for (const storage of storagePairs) {
     });
 
     test('unknown names: 404 for valid and invalid names alike', async () => {
-      for (const path of ['/no-such-package', '/@scope%2fnothing', '/UPPER', '/%2e%2e', '/no-such-package/-/no-such-package-1.0.0.tgz']) {
-        const response = await fetch(`${t.url}${path}`);
-        assert.equal(response.status, 404, path);
-        assert.match((await response.json()).code, /NOT_FOUND/);
+      for (const url of ['/no-such-package', '/@scope%2fnothing', '/UPPER', '/no-such-package/-/no-such-package-1.0.0.tgz']) {
+        const response = await t.app.http.inject({ method: 'GET', url });
+        assert.equal(response.statusCode, 404, url);
+        assert.match(response.json().code, /NOT_FOUND/);
+      }
+      // Names a web page might have wanted are npm's: the packument route answers for them.
+      for (const url of ['/login', '/search', '/logout', '/account', '/packages']) {
+        const response = await t.app.http.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
+        assert.equal(response.json().code, 'PACKAGE_NOT_FOUND', url);
       }
     });
   });

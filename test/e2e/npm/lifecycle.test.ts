@@ -16,7 +16,7 @@ async function loginWithWebFlow(t: TestApp, npm: NpmClient, userId: number): Pro
   let approval: Promise<void> | undefined;
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
-    const match = /\/login\/cli\/([A-Za-z0-9_-]+)/.exec(output);
+    const match = /\/account\/cli-login\/([A-Za-z0-9_-]+)/.exec(output);
     if (match && !approval) approval = t.app.accounts.approveCliLogin(match[1]!, userId);
   };
   child.stdout!.on('data', onData);

@@ -33,7 +33,7 @@ function scopeFromNpm(body: Record<string, unknown>): TokenScope {
 
 // A one-time password (the generated admin one) buys nothing but the web page that replaces it.
 const passwordChangeRequired = (publicUrl: string) =>
-  new BulwarkError('forbidden', 'PASSWORD_CHANGE_REQUIRED', `Choose a new password first: sign in at ${publicUrl}/login.`);
+  new BulwarkError('forbidden', 'PASSWORD_CHANGE_REQUIRED', `Choose a new password first: sign in at ${publicUrl}/account/login.`);
 
 /** `org.couchdb.user:alice` → `alice`. */
 function userNameOf(params: unknown): string {
@@ -54,7 +54,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
   app.post('/-/v1/login', { config: { action: 'public', renderError } }, async () => {
     const { id, doneSecret } = await accounts.startCliLogin();
     return {
-      loginUrl: `${settings.publicUrl}/login/cli/${id}`,
+      loginUrl: `${settings.publicUrl}/account/cli-login/${id}`,
       doneUrl: `${settings.publicUrl}/-/v1/done?session=${doneSecret}`,
     };
   });

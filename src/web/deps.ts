@@ -1,0 +1,15 @@
+// What the web UI is given by the composition root: services and the few settings it needs.
+import type { RegistryService } from '../registry/index.js';
+import type { AccountsService } from '../accounts/index.js';
+import type { Ecosystem } from '../ecosystems/index.js';
+
+export interface WebDeps {
+  registry: RegistryService;
+  accounts: AccountsService;
+  ecosystems: Ecosystem[];
+  /** Secret for CSRF tokens (HMAC key). */
+  secret: string;
+  publicUrl: string;
+  secureCookies: boolean;
+  securityContact: string;
+}
