@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { blake2b } from '@noble/hashes/blake2.js';
 
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -8,6 +9,8 @@ export interface Digests {
   sha256: string;
   sha512: string;
   sha1: string;
+  /** BLAKE2b with a 256-bit output, as PyPI publishes and twine declares. */
+  blake2b256: string;
 }
 
 /** Every digest a registry publishes for an artifact, computed by us, never taken from a client. */
@@ -16,6 +19,7 @@ export function digestsOf(bytes: Buffer): Digests {
     sha256: createHash('sha256').update(bytes).digest('hex'),
     sha512: createHash('sha512').update(bytes).digest('hex'),
     sha1: createHash('sha1').update(bytes).digest('hex'),
+    blake2b256: Buffer.from(blake2b(bytes, { dkLen: 32 })).toString('hex'),
   };
 }
 

@@ -12,6 +12,10 @@ export const versionTombstoned = (version: string) =>
     'VERSION_TOMBSTONED',
     `Version ${version} was published and removed before; a version number can never be reused.`,
   );
+export const fileExists = (filename: string) =>
+  new BulwarkError('conflict', 'FILE_EXISTS', `File already exists: ${filename}. A filename can be used only once, even after deletion.`);
+export const versionYankState = (version: string, yanked: boolean) =>
+  conflict('YANK_STATE', `Version ${version} is ${yanked ? 'already' : 'not'} yanked.`);
 export const digestMismatch = (algorithm: string) =>
   invalid('INTEGRITY_MISMATCH', `The artifact's ${algorithm} digest does not match the one declared in the request.`);
 export const artifactTooLarge = (limit: number) =>

@@ -59,6 +59,7 @@ export async function loadView(db: Executor, head: PackageHead): Promise<Package
       'versions.readme',
       'versions.published_at',
       'versions.removed_at',
+      'versions.yank_reason',
       'users.name as publisher_name',
       'users.email as publisher_email',
     ])
@@ -68,15 +69,33 @@ export async function loadView(db: Executor, head: PackageHead): Promise<Package
   const artifactRows = await db
     .selectFrom('artifacts')
     .innerJoin('versions', 'versions.id', 'artifacts.version_id')
-    .select(['artifacts.version_id', 'artifacts.filename', 'artifacts.sha256', 'artifacts.sha512', 'artifacts.sha1', 'artifacts.size'])
+    .select([
+      'artifacts.version_id',
+      'artifacts.filename',
+      'artifacts.sha256',
+      'artifacts.sha512',
+      'artifacts.sha1',
+      'artifacts.size',
+      'artifacts.created_at',
+      'artifacts.metadata',
+    ])
     .where('versions.package_id', '=', head.id)
     .where('versions.state', '!=', 'removed')
+    .where('artifacts.removed_at', 'is', null)
     .orderBy('artifacts.id', 'asc')
     .execute();
   const artifactsByVersion = new Map<number, ArtifactView[]>();
   for (const a of artifactRows) {
     const list = artifactsByVersion.get(a.version_id) ?? [];
-    list.push({ filename: a.filename, sha256: a.sha256, sha512: a.sha512, sha1: a.sha1, size: a.size });
+    list.push({
+      filename: a.filename,
+      sha256: a.sha256,
+      sha512: a.sha512,
+      sha1: a.sha1,
+      size: a.size,
+      uploadedAt: a.created_at,
+      metadata: JSON.parse(a.metadata) as Record<string, unknown>,
+    });
     artifactsByVersion.set(a.version_id, list);
   }
   const tagRows = await db
@@ -99,6 +118,7 @@ export async function loadView(db: Executor, head: PackageHead): Promise<Package
       version: row.version,
       state: row.state as VersionState,
       deprecated: row.deprecated,
+      yankReason: row.yank_reason ?? null,
       manifest: JSON.parse(row.manifest) as Record<string, unknown>,
       summary: JSON.parse(row.summary) as Record<string, unknown>,
       readme: row.readme,
@@ -174,7 +194,50 @@ export async function findDependents(db: Executor, ecosystem: string, name: stri
     .execute();
 }
 
+/** Whether an artifact, or an artifact's companion file, uses the blob. */
 export async function isBlobReferenced(db: Executor, blobKey: string): Promise<boolean> {
-  const row = await db.selectFrom('artifacts').select('id').where('blob_key', '=', blobKey).executeTakeFirst();
+  const row = await db
+    .selectFrom('artifacts')
+    .select('id')
+    .where((eb) => eb.or([eb('blob_key', '=', blobKey), eb('metadata', 'like', `%"${blobKey}"%`)]))
+    .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Whether any file of the package, live or removed, ever had this name. */
+export async function isFilenameUsed(db: Executor, packageId: number, filename: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('artifacts')
+    .innerJoin('versions', 'versions.id', 'artifacts.version_id')
+    .select('artifacts.id')
+    .where('versions.package_id', '=', packageId)
+    .where('artifacts.filename', '=', filename)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether a live file (of a version not removed) uses the blob, as its bytes or a companion. */
+export async function isBlobLive(db: Executor, blobKey: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('artifacts')
+    .innerJoin('versions', 'versions.id', 'artifacts.version_id')
+    .select('artifacts.id')
+    .where((eb) => eb.or([eb('artifacts.blob_key', '=', blobKey), eb('artifacts.metadata', 'like', `%"${blobKey}"%`)]))
+    .where('versions.state', '!=', 'removed')
+    .where('artifacts.removed_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Every blob key the given versions' files use: their bytes and their companions. */
+export async function blobKeysOfVersions(db: Executor, versionIds: number[]): Promise<string[]> {
+  if (versionIds.length === 0) return [];
+  const rows = await db.selectFrom('artifacts').select(['blob_key', 'metadata']).where('version_id', 'in', versionIds).execute();
+  const keys = new Set<string>();
+  for (const row of rows) {
+    keys.add(row.blob_key);
+    const companions = (JSON.parse(row.metadata) as { companions?: Record<string, string> }).companions ?? {};
+    for (const key of Object.values(companions)) keys.add(key);
+  }
+  return [...keys];
 }

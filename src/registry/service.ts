@@ -7,8 +7,9 @@ import type { Clock } from '../platform/clock.js';
 import { BulwarkError } from '../platform/errors.js';
 import { appendEvent } from '../events/index.js';
 import { authorize, eventActor, type Actor, type Action } from '../auth/index.js';
-import { findDependents, findHead, findRevision, loadOwners, loadOwnersOf, loadView } from './repo.js';
+import { blobKeysOfVersions, findDependents, findHead, findRevision, isBlobLive, loadOwners, loadOwnersOf, loadView } from './repo.js';
 import {
+  versionYankState,
   artifactNotFound,
   lastOwner,
   ownerNotFound,
@@ -128,6 +129,7 @@ export function createRegistryService(deps: RegistryDeps) {
         .where('packages.name', '=', name)
         .where('artifacts.filename', '=', filename)
         .where('versions.state', '!=', 'removed')
+        .where('artifacts.removed_at', 'is', null)
         .executeTakeFirst();
       if (!row) throw artifactNotFound();
       if (row.access !== 'public') {
@@ -276,18 +278,10 @@ export function createRegistryService(deps: RegistryDeps) {
           await appendEvent(trx, clock, { type: 'package:unpublish', actor: eventActor(actor), packageId: head.id, subject: `${rules.id}:${head.name}` });
         }
         await trx.updateTable('packages').set({ updated_at: at }).where('id', '=', head.id).execute();
-        // Bytes of removed versions go, unless another live artifact shares them.
-        const keys = await trx.selectFrom('artifacts').select('blob_key').where('version_id', 'in', removedIds).execute();
+        // Bytes of removed versions go, unless a live file shares them.
         const orphans: string[] = [];
-        for (const { blob_key } of keys) {
-          const still = await trx
-            .selectFrom('artifacts')
-            .innerJoin('versions', 'versions.id', 'artifacts.version_id')
-            .select('artifacts.id')
-            .where('artifacts.blob_key', '=', blob_key)
-            .where('versions.state', '!=', 'removed')
-            .executeTakeFirst();
-          if (!still) orphans.push(blob_key);
+        for (const key of await blobKeysOfVersions(trx, removedIds)) {
+          if (!(await isBlobLive(trx, key))) orphans.push(key);
         }
         return orphans;
       });
@@ -295,6 +289,64 @@ export function createRegistryService(deps: RegistryDeps) {
         blobCache.delete(key);
         await blobs.delete(key);
       }
+    },
+
+    /**
+     * Yanks (reason, possibly empty) or un-yanks (null) a version: it stays downloadable by an
+     * exact pin but resolvers skip it (PEP 592). Owners and admins may.
+     */
+    async setYanked(rules: EcosystemRules, rawName: string, version: string, reason: string | null, actor: Actor): Promise<void> {
+      const head = await headOrThrow(rules, rawName, actor, 'package:unpublish');
+      const row = await db
+        .selectFrom('versions')
+        .select(['id', 'state'])
+        .where('package_id', '=', head.id)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      if (!row || row.state === 'removed') throw versionNotFound(version);
+      const yanking = reason !== null;
+      if ((row.state === 'yanked') === yanking) throw versionYankState(version, yanking);
+      if (reason !== null && reason.length > 1024) {
+        throw new BulwarkError('invalid', 'YANK_REASON_TOO_LONG', 'A yank reason is at most 1024 characters.');
+      }
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('versions')
+          .set({ state: yanking ? 'yanked' : 'active', yank_reason: reason })
+          .where('id', '=', row.id)
+          .execute();
+        await trx.updateTable('packages').set({ updated_at: clock.now().toISOString() }).where('id', '=', head.id).execute();
+        await appendEvent(trx, clock, {
+          type: yanking ? 'version:yank' : 'version:unyank',
+          actor: eventActor(actor),
+          packageId: head.id,
+          subject: `${rules.id}:${head.name}@${version}`,
+          data: yanking ? { reason } : {},
+        });
+      });
+    },
+
+    /** A companion of an artifact (e.g. a wheel's METADATA file), by the role the adapter gave it. */
+    async openCompanion(rules: EcosystemRules, rawName: string, filename: string, role: string, actor: Actor): Promise<OpenedArtifact> {
+      const name = normalizeForRead(rules, rawName);
+      const head = await findHead(db, rules.id, name);
+      if (!head) throw artifactNotFound();
+      authorize(actor, 'package:read', { package: { name, access: head.access, ownerIds: head.ownerIds } });
+      const row = await db
+        .selectFrom('artifacts')
+        .innerJoin('versions', 'versions.id', 'artifacts.version_id')
+        .select(['artifacts.metadata'])
+        .where('versions.package_id', '=', head.id)
+        .where('artifacts.filename', '=', filename)
+        .where('artifacts.removed_at', 'is', null)
+        .where('versions.state', '!=', 'removed')
+        .executeTakeFirst();
+      const key = row ? (JSON.parse(row.metadata) as { companions?: Record<string, string> }).companions?.[role] : undefined;
+      if (!key) throw artifactNotFound();
+      const bytes = blobCache.get(key) ?? (await blobs.read(key));
+      if (!bytes) throw artifactNotFound();
+      blobCache.set(key, bytes);
+      return { size: bytes.length, sha256: key, bytes, stream: null };
     },
 
     async listOwners(rules: EcosystemRules, rawName: string, actor: Actor) {

@@ -17,6 +17,11 @@ export interface EcosystemRules {
   archiveLimits: ArchiveLimits;
   /** The tags a package must always have (npm: `latest`), which cannot be removed. */
   requiredTag: string | null;
+  /**
+   * `one`: a version is its single artifact, published once (npm). `many`: a version gathers
+   * files uploaded one by one (PyPI wheels and sdists); each filename is still usable only once.
+   */
+  filesPerVersion: 'one' | 'many';
 }
 
 export type Access = 'public' | 'restricted';
@@ -38,6 +43,9 @@ export interface ArtifactView {
   sha512: string;
   sha1: string;
   size: number;
+  uploadedAt: string;
+  /** The adapter's per-file data; `companions` maps a role to the blob key of a companion file. */
+  metadata: Record<string, unknown>;
 }
 
 export interface PersonView {
@@ -49,6 +57,7 @@ export interface VersionView {
   version: string;
   state: VersionState;
   deprecated: string | null;
+  yankReason: string | null;
   /** The ecosystem's own metadata for the version, as its adapter stored it. */
   manifest: Record<string, unknown>;
   /** The adapter's precomputed short form (npm: the abbreviated manifest without dist). */
@@ -92,9 +101,15 @@ export interface PublishRequest {
     bytes: Buffer;
     /** Digests the client claims; each one given must equal ours. */
     declared: Partial<Digests>;
+    /** Per-file data the adapter keeps (set or completed by `inspect`). */
+    metadata?: Record<string, unknown>;
+    /** Files that accompany the artifact (PyPI's extracted METADATA), stored as blobs, by role. */
+    companions?: Record<string, Buffer>;
   };
+  /** How to open the artifact (npm tarballs, PyPI sdists: tar.gz; wheels: zip). */
+  archive: 'tar.gz' | 'zip';
   /** The adapter's checks of the archive content against the request (name, version, …). */
-  inspect(listing: ArchiveListing): void | Promise<void>;
+  inspect(listing: ArchiveListing, digests: Digests): void | Promise<void>;
 }
 
 export interface PublishResult {

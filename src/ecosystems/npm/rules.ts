@@ -17,6 +17,7 @@ export function npmRules(limits: NpmLimits): EcosystemRules {
     rangeIncludes: npmRangeIncludes,
     isVersionRange: isNpmVersionOrRange,
     requiredTag: 'latest',
+    filesPerVersion: 'one',
     archiveLimits: {
       maxEntries: limits.maxEntries,
       maxUnpackedBytes: limits.maxUnpackedBytes,

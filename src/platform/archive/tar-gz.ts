@@ -4,6 +4,9 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { BulwarkError, invalid, tooLarge } from '../errors.js';
+import { checkEntryPath } from './entry-path.js';
+
+export { checkEntryPath };
 
 export interface ArchiveLimits {
   maxEntries: number;
@@ -27,28 +30,8 @@ export interface ArchiveListing {
   kept: Map<string, Buffer>;
 }
 
-const RATIO_FLOOR_BYTES = 1024 * 1024;
-// C0/C1 controls, bidi overrides and zero-width characters: they make a path display as
-// something it is not.
-const DECEPTIVE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
-
-/** Checks an entry path and returns it normalised (no leading `./`, no trailing `/`). */
-export function checkEntryPath(raw: string, maxLength: number): string {
-  if (raw.length > maxLength) {
-    throw invalid('ARCHIVE_PATH_TOO_LONG', `archive entry path is longer than ${maxLength} characters`);
-  }
-  if (DECEPTIVE_CHARS.test(raw)) {
-    throw invalid('ARCHIVE_PATH_INVALID', 'archive entry path contains control or invisible characters');
-  }
-  if (raw.startsWith('/') || /^[a-zA-Z]:/.test(raw) || raw.includes('\\')) {
-    throw invalid('ARCHIVE_PATH_TRAVERSAL', `archive entry path ${JSON.stringify(raw)} is absolute or uses backslashes`);
-  }
-  const parts = raw.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) {
-    throw invalid('ARCHIVE_PATH_TRAVERSAL', `archive entry path ${JSON.stringify(raw)} escapes the package folder`);
-  }
-  return parts.join('/');
-}
+/** Below this many unpacked bytes, compression ratios are not judged (small text files compress well). */
+export const RATIO_FLOOR_BYTES = 1024 * 1024;
 
 export async function readTarGz(
   compressed: Buffer,

@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-events-append-only.js';
+import * as m003 from './migrations/003-files-and-yanks.js';
 
 export type { Database } from './schema.js';
 export type Db = Kysely<Database>;
@@ -16,6 +17,7 @@ export { isPostgres } from './dialect.js';
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-events-append-only': m002,
+  '003-files-and-yanks': m003,
 };
 
 export interface DbOptions {

@@ -76,6 +76,7 @@ export interface VersionsTable {
   published_at: string;
   published_by: number | null;
   removed_at: string | null;
+  yank_reason: Generated<string | null>;
 }
 
 export interface ArtifactsTable {
@@ -88,6 +89,9 @@ export interface ArtifactsTable {
   sha1: string;
   size: number;
   created_at: string;
+  /** The ecosystem's per-file data (JSON), plus `companions`: role → blob key. */
+  metadata: Generated<string>;
+  removed_at: Generated<string | null>;
 }
 
 export interface DistTagsTable {

@@ -2,14 +2,16 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
 import { authorize, type Actor } from '../../auth/index.js';
-import { findHead, findVersionRow } from '../repo.js';
-import { versionExists, versionTombstoned } from '../errors.js';
+import { findHead, findVersionRow, isFilenameUsed } from '../repo.js';
+import { fileExists, versionExists, versionTombstoned } from '../errors.js';
 import type { EcosystemRules, PackageHead } from '../types.js';
 
 export interface PublishTarget {
   name: string;
   version: string;
   head: PackageHead | null;
+  /** Set when the file joins a version that already exists (ecosystems with many files per version). */
+  existingVersionId: number | null;
 }
 
 export async function checkTarget(
@@ -18,6 +20,7 @@ export async function checkTarget(
   actor: Actor,
   rawName: string,
   rawVersion: string,
+  filename: string,
 ): Promise<PublishTarget> {
   const name = rules.normalizeName(rawName);
   const version = rules.checkVersion(rawVersion);
@@ -25,9 +28,12 @@ export async function checkTarget(
   if (head) {
     authorize(actor, 'package:publish', { package: { name, access: head.access, ownerIds: head.ownerIds } });
     const existing = await findVersionRow(db, head.id, version);
-    if (existing) throw existing.state === 'removed' ? versionTombstoned(version) : versionExists(version);
-  } else {
-    authorize(actor, 'package:create', { package: { name, access: 'public', ownerIds: [] } });
+    if (existing?.state === 'removed') throw versionTombstoned(version);
+    if (existing && rules.filesPerVersion === 'one') throw versionExists(version);
+    // A filename names one set of bytes forever, even after its file or version was removed.
+    if (await isFilenameUsed(db, head.id, filename)) throw fileExists(filename);
+    return { name, version, head, existingVersionId: existing?.id ?? null };
   }
-  return { name, version, head };
+  authorize(actor, 'package:create', { package: { name, access: 'public', ownerIds: [] } });
+  return { name, version, head, existingVersionId: null };
 }

@@ -6,7 +6,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Digests } from '../../platform/crypto.js';
 import { appendEvent } from '../../events/index.js';
 import { eventActor, type UserActor } from '../../auth/index.js';
-import { versionExists, packageConflict } from '../errors.js';
+import { fileExists, versionExists, packageConflict } from '../errors.js';
 import type { PublishRequest } from '../types.js';
 import type { PublishTarget } from './check-target.js';
 
@@ -17,6 +17,7 @@ export async function commitVersion(
   request: PublishRequest,
   target: PublishTarget,
   digests: Digests,
+  metadata: Record<string, unknown>,
 ): Promise<{ packageId: number; created: boolean }> {
   const now = clock.now().toISOString();
   const ecosystem = request.rules.id;
@@ -57,26 +58,36 @@ export async function commitVersion(
           await appendEvent(trx, clock, { type: 'package:access', actor: by, packageId, subject: `${ecosystem}:${target.name}`, data: { access: update.access } });
         }
       }
-      const version = await trx
-        .insertInto('versions')
-        .values({
-          package_id: packageId,
-          version: target.version,
-          state: 'active',
-          deprecated: null,
-          manifest: JSON.stringify(request.manifest),
-          summary: JSON.stringify(request.summary),
-          readme: request.readme,
-          published_at: now,
-          published_by: actor.userId,
-          removed_at: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      let versionId = target.existingVersionId;
+      if (versionId === null) {
+        const inserted = await trx
+          .insertInto('versions')
+          .values({
+            package_id: packageId,
+            version: target.version,
+            state: 'active',
+            deprecated: null,
+            manifest: JSON.stringify(request.manifest),
+            summary: JSON.stringify(request.summary),
+            readme: request.readme,
+            published_at: now,
+            published_by: actor.userId,
+            removed_at: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        versionId = inserted.id;
+        if (request.dependencies.length > 0) {
+          await trx
+            .insertInto('dependencies')
+            .values(request.dependencies.map((d) => ({ version_id: versionId!, ecosystem, name: d.name, range: d.range, kind: d.kind })))
+            .execute();
+        }
+      }
       await trx
         .insertInto('artifacts')
         .values({
-          version_id: version.id,
+          version_id: versionId,
           filename: request.artifact.filename,
           blob_key: digests.sha256,
           sha256: digests.sha256,
@@ -84,31 +95,38 @@ export async function commitVersion(
           sha1: digests.sha1,
           size: request.artifact.bytes.length,
           created_at: now,
+          metadata: JSON.stringify(metadata),
         })
         .execute();
-      if (request.dependencies.length > 0) {
-        await trx
-          .insertInto('dependencies')
-          .values(request.dependencies.map((d) => ({ version_id: version.id, ecosystem, name: d.name, range: d.range, kind: d.kind })))
-          .execute();
+      if (target.existingVersionId !== null) {
+        await appendEvent(trx, clock, {
+          type: 'file:upload',
+          actor: by,
+          packageId,
+          subject,
+          data: { filename: request.artifact.filename, sha256: digests.sha256, size: request.artifact.bytes.length },
+        });
+        return { packageId, created };
       }
       await appendEvent(trx, clock, {
         type: 'version:publish',
         actor: by,
         packageId,
         subject,
-        data: { sha256: digests.sha256, size: request.artifact.bytes.length, tags: request.tags },
+        data: { filename: request.artifact.filename, sha256: digests.sha256, size: request.artifact.bytes.length, tags: request.tags },
       });
       for (const tag of request.tags) {
         await trx.deleteFrom('dist_tags').where('package_id', '=', packageId).where('tag', '=', tag).execute();
-        await trx.insertInto('dist_tags').values({ package_id: packageId, tag, version_id: version.id }).execute();
+        await trx.insertInto('dist_tags').values({ package_id: packageId, tag, version_id: versionId }).execute();
         await appendEvent(trx, clock, { type: 'tag:set', actor: by, packageId, subject: `${ecosystem}:${target.name}`, data: { tag, version: target.version } });
       }
       return { packageId, created };
     });
   } catch (error) {
     // A unique key fired: someone else published the same package or version a moment ago.
-    if (/unique|duplicate key/i.test(String((error as Error).message))) {
+    const message = String((error as Error).message);
+    if (/unique|duplicate key/i.test(message)) {
+      if (/artifacts/i.test(message)) throw fileExists(request.artifact.filename);
       throw target.head ? versionExists(target.version) : packageConflict('The package was created by another publish at the same moment; try again.');
     }
     throw error;

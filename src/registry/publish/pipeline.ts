@@ -1,9 +1,11 @@
 // The publish pipeline, step by step. A failure at any step leaves nothing visible: nothing is
-// written before the transaction but the blob, and a blob this publish wrote is removed again.
+// written before the transaction but blobs, and the blobs this publish wrote are removed again
+// unless a publish that won a race for the same bytes references them.
 import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
 import type { BlobStore } from '../../platform/blobs/index.js';
 import type { Clock } from '../../platform/clock.js';
+import { sha256Hex } from '../../platform/crypto.js';
 import { requireUser, type Actor } from '../../auth/index.js';
 import type { PublishRequest, PublishResult } from '../types.js';
 import { checkTarget } from './check-target.js';
@@ -27,18 +29,31 @@ export async function publish(
 ): Promise<PublishResult> {
   requireUser(actor);
 
-  const target = await checkTarget(deps.db, request.rules, actor, request.name, request.version);
+  const target = await checkTarget(deps.db, request.rules, actor, request.name, request.version, request.artifact.filename);
   const digests = hashArtifact(request.artifact.bytes, request.artifact.declared, deps.maxArtifactBytes);
-  await inspectArtifact(request, keep);
+  await inspectArtifact(request, digests, keep);
 
-  const blobExisted = await deps.blobs.has(digests.sha256);
-  if (!blobExisted) await deps.blobs.put(digests.sha256, request.artifact.bytes);
+  // The artifact and its companions, by content address; written before the transaction (no
+  // row references them yet, so nobody can see them) and promoted by the commit.
+  const companions = Object.entries(request.artifact.companions ?? {}).map(([role, bytes]) => ({ role, key: sha256Hex(bytes), bytes }));
+  const blobs = [{ key: digests.sha256, bytes: request.artifact.bytes }, ...companions];
+  const written: string[] = [];
   try {
-    const { packageId, created } = await commitVersion(deps.db, deps.clock, actor, request, target, digests);
+    for (const blob of blobs) {
+      if (written.includes(blob.key) || (await deps.blobs.has(blob.key))) continue;
+      await deps.blobs.put(blob.key, blob.bytes);
+      written.push(blob.key);
+    }
+    const metadata = {
+      ...request.artifact.metadata,
+      ...(companions.length > 0 ? { companions: Object.fromEntries(companions.map((c) => [c.role, c.key])) } : {}),
+    };
+    const { packageId, created } = await commitVersion(deps.db, deps.clock, actor, request, target, digests, metadata);
     return { packageId, version: target.version, created, digests };
   } catch (error) {
-    // Another publish of identical bytes may have committed meanwhile: keep what it references.
-    if (!blobExisted && !(await isBlobReferenced(deps.db, digests.sha256))) await deps.blobs.delete(digests.sha256);
+    for (const key of written) {
+      if (!(await isBlobReferenced(deps.db, key))) await deps.blobs.delete(key);
+    }
     throw error;
   }
 }

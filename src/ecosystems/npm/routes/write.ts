@@ -82,6 +82,7 @@ export async function writeRoutes(app: FastifyInstance, ctx: EcosystemContext, r
             bytes: parsed.tarball,
             declared: { sha512: sha512HexOfIntegrity(parsed.declaredIntegrity), sha1: parsed.declaredShasum },
           },
+          archive: 'tar.gz',
           inspect: (listing) => reconcileWithTarball(name, parsed.version, prepared, listing),
         },
         keepForInspection,
