@@ -84,7 +84,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     accounts,
     tokens,
     log,
-    settings: { publicUrl: config.publicUrl, packumentMaxAge: config.packumentMaxAge },
+    settings: { publicUrl: config.publicUrl, packumentMaxAge: config.packumentMaxAge, maxArtifactBytes: config.maxArtifactBytes },
   };
   await registerWeb(http, {
     registry,

@@ -10,6 +10,8 @@ import type { AccountsService, User } from '../accounts/index.js';
 import type { TokensService } from '../tokens/index.js';
 
 export const SESSION_COOKIE = 'bulwark_session';
+/** The Basic user name that says "the password is an API token". */
+export const TOKEN_USERNAME = '__token__';
 
 export interface AuthenticateDeps {
   accounts: AccountsService;
@@ -40,7 +42,15 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
   const invalidToken = () =>
     new BulwarkError('unauthenticated', 'TOKEN_INVALID', 'The token is invalid, expired or revoked.');
 
-  async function fromBasic(encoded: string): Promise<Actor> {
+  async function fromToken(raw: string, ip: string | undefined): Promise<Actor> {
+    const found = await tokens.authenticate(raw, ip);
+    if (!found) throw invalidToken();
+    const user = await accounts.getUserById(found.userId);
+    if (!user) throw invalidToken();
+    return userActor(user, 'token', found.tokenId, found.scope);
+  }
+
+  async function fromBasic(encoded: string, ip: string | undefined): Promise<Actor> {
     const key = createHmac('sha256', secret).update(encoded).digest('base64url');
     const hit = basicCache.get(key);
     if (hit && hit.until > Date.now()) {
@@ -50,6 +60,9 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 1) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');
+    // `__token__` + a token as the password: how twine, pip and other Basic-only clients send
+    // API tokens (PyPI's convention).
+    if (decoded.slice(0, colon) === TOKEN_USERNAME) return fromToken(decoded.slice(colon + 1), ip);
     const user = await accounts.verifyCredentials(decoded.slice(0, colon), decoded.slice(colon + 1));
     if (!user) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');
     if (user.mustChangePassword) {
@@ -65,14 +78,8 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
       const header = request.headers.authorization;
       if (typeof header === 'string' && header.length > 0) {
         const [scheme, value = ''] = header.split(/\s+/, 2);
-        if (/^bearer$/i.test(scheme ?? '')) {
-          const found = await tokens.authenticate(value, request.ip);
-          if (!found) throw invalidToken();
-          const user = await accounts.getUserById(found.userId);
-          if (!user) throw invalidToken();
-          return userActor(user, 'token', found.tokenId, found.scope);
-        }
-        if (/^basic$/i.test(scheme ?? '')) return fromBasic(value);
+        if (/^bearer$/i.test(scheme ?? '')) return fromToken(value, request.ip);
+        if (/^basic$/i.test(scheme ?? '')) return fromBasic(value, request.ip);
         throw new BulwarkError('unauthenticated', 'AUTH_SCHEME_UNSUPPORTED', 'Use a Bearer token or Basic credentials.');
       }
       // Only web routes take the cookie, so no API write can be driven cross-site by a browser.

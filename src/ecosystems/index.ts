@@ -1,6 +1,7 @@
 // Every ecosystem the registry speaks. Adding one = one folder + one line here.
 import type { Ecosystem } from './types.js';
 import { createNpmEcosystem } from './npm/index.js';
+import { createPypiEcosystem } from './pypi/index.js';
 
 export type { Ecosystem, EcosystemContext } from './types.js';
 
@@ -11,5 +12,5 @@ export interface EcosystemLimits {
 }
 
 export function createEcosystems(limits: EcosystemLimits): Ecosystem[] {
-  return [createNpmEcosystem(limits)];
+  return [createNpmEcosystem(limits), createPypiEcosystem(limits)];
 }

@@ -15,6 +15,7 @@ export interface EcosystemContext {
   settings: {
     publicUrl: string;
     packumentMaxAge: number;
+    maxArtifactBytes: number;
   };
 }
 

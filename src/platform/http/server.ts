@@ -49,7 +49,8 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // Trailing slashes matter: PyPI's /simple/ (index) and npm's /simple (a package) differ.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
   });
 
   app.addContentTypeParser(['application/json', 'application/vnd.npm.install-v1+json'], { parseAs: 'string' }, (_request, body, done) => {

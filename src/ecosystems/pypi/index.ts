@@ -1,0 +1,23 @@
+// The PyPI ecosystem: the simple repository API pip reads, the legacy upload endpoint twine
+// writes, the JSON API tools read, and yanking. URLs: index /simple/, uploads /legacy/,
+// files /pypi/files/<project>/<filename>, JSON /pypi/<project>/json.
+import type { Ecosystem } from '../types.js';
+import { renderPypiError } from './errors.js';
+import { pypiRules, type PypiLimits } from './rules.js';
+import { indexRoutes } from './routes/index-routes.js';
+import { uploadRoutes } from './routes/upload-routes.js';
+
+export function createPypiEcosystem(limits: PypiLimits): Ecosystem {
+  const rules = pypiRules(limits);
+  return {
+    id: 'pypi',
+    label: 'PyPI',
+    rules,
+    renderError: renderPypiError,
+    installCommand: (name, version) => `pip install ${name}==${version}`,
+    async routes(app, context) {
+      await indexRoutes(app, context, rules, renderPypiError);
+      await uploadRoutes(app, context, rules, renderPypiError);
+    },
+  };
+}

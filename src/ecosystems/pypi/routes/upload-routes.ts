@@ -1,0 +1,131 @@
+// The legacy upload endpoint twine uses (`POST /legacy/`), and yanking (PEP 592).
+// Every check reads the file itself; the form's metadata fields are never trusted.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import { BulwarkError, invalid } from '../../../platform/errors.js';
+import type { ErrorRenderer } from '../../../platform/http/index.js';
+import type { EcosystemRules } from '../../../registry/index.js';
+import type { EcosystemContext } from '../../types.js';
+import { readUploadForm } from '../wire/upload-form.js';
+import { checkFilenameMatches, parsePypiFilename, pythonVersionOf } from '../filenames.js';
+import { checkProjectName } from '../names.js';
+import { checkPypiVersion } from '../versions.js';
+import { dependenciesOf, inspectDistribution, metadataEntryMatcher } from '../artifact.js';
+import type { PypiFileData } from '../render.js';
+
+const FILETYPES = { sdist: 'sdist', bdist_wheel: 'wheel' } as const;
+
+export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, rules: EcosystemRules, renderError: ErrorRenderer) {
+  const { registry } = ctx;
+
+  await app.register(async (scope) => {
+    await scope.register(multipart, { throwFileSizeLimit: true });
+
+    const upload = async (request: import('fastify').FastifyRequest) => {
+      const form = await readUploadForm(request, ctx.settings.maxArtifactBytes);
+      if (form.action !== 'file_upload') {
+        throw invalid('UPLOAD_ACTION_UNSUPPORTED', `Unsupported :action ${JSON.stringify(form.action.slice(0, 40))}; only file_upload is.`);
+      }
+      if (form.protocolVersion !== '1') throw invalid('UPLOAD_PROTOCOL_UNSUPPORTED', 'Unknown protocol_version; use 1.');
+      if (form.attestations !== undefined) {
+        throw invalid('ATTESTATIONS_UNSUPPORTED', 'Invalid attestations supplied during upload: attestations are only supported when using Trusted Publishing.');
+      }
+      const kind = FILETYPES[form.filetype as keyof typeof FILETYPES];
+      if (!kind) throw invalid('FILETYPE_INVALID', 'Use a known file type (sdist or bdist_wheel).');
+      const file = parsePypiFilename(form.filename);
+      if (file.kind !== kind) throw invalid('FILENAME_INVALID', `The filename does not fit the file type ${form.filetype}.`);
+      // The form's name and version must agree with the filename (and, below, with the file).
+      checkFilenameMatches(file, checkProjectName(form.name), checkPypiVersion(form.version));
+
+      const md5 = createHash('md5').update(form.content).digest('hex');
+      if (form.md5 && form.md5 !== md5) {
+        throw invalid('INTEGRITY_MISMATCH', 'The digest supplied does not match a digest calculated from the uploaded file.');
+      }
+      const sha256 = createHash('sha256').update(form.content).digest('hex');
+      const previous = await registry.findFile(rules, file.project, form.filename, request.actor);
+      if (previous && !previous.removed && previous.sha256 === sha256) return ''; // identical re-upload: a no-op, as on PyPI
+      if (previous?.removed) {
+        throw new BulwarkError(
+          'conflict',
+          'FILE_EXISTS',
+          'File already exists: this filename was previously used by a file that has since been deleted. Use a different version.',
+        );
+      }
+      if (kind === 'sdist') await refuseSecondSdist(file.project, file.version, request.actor);
+
+      const manifest: Record<string, unknown> = {};
+      const metadata: Record<string, unknown> = {};
+      const companions: Record<string, Buffer> = {};
+      const publishRequest = {
+        rules,
+        name: file.project,
+        version: file.version,
+        access: null,
+        tags: [],
+        manifest,
+        summary: {},
+        readme: null as string | null,
+        dependencies: [] as ReturnType<typeof dependenciesOf>,
+        archive: kind === 'wheel' ? ('zip' as const) : ('tar.gz' as const),
+        artifact: {
+          filename: form.filename,
+          bytes: form.content,
+          declared: { sha256: form.sha256, blake2b256: form.blake2b256 },
+          metadata,
+          companions,
+        },
+        inspect: (listing: import('../../../platform/archive/index.js').ArchiveListing, digests: import('../../../platform/crypto.js').Digests) => {
+          const inspected = inspectDistribution(file, listing);
+          const { description, ...rest } = inspected.metadata;
+          Object.assign(manifest, rest);
+          publishRequest.readme = description;
+          publishRequest.dependencies = dependenciesOf(inspected.metadata);
+          const data: PypiFileData = {
+            packagetype: form.filetype as PypiFileData['packagetype'],
+            python_version: pythonVersionOf(file),
+            requires_python: inspected.metadata.requiresPython,
+            md5,
+            blake2b_256: digests.blake2b256,
+          };
+          if (kind === 'wheel') {
+            companions.metadata = inspected.metadataBytes;
+            data.core_metadata_sha256 = createHash('sha256').update(inspected.metadataBytes).digest('hex');
+          }
+          Object.assign(metadata, data);
+        },
+      };
+      await registry.publish(request.actor, publishRequest, metadataEntryMatcher(kind));
+      return '';
+    };
+
+    for (const url of ['/legacy/', '/legacy']) {
+      scope.post(url, { config: { action: 'package:publish', renderError } }, async (request, reply) => {
+        const warnings = await upload(request);
+        return reply.type('text/plain; charset=utf-8').send(warnings);
+      });
+    }
+  });
+
+  async function refuseSecondSdist(project: string, version: string, actor: import('../../../auth/index.js').Actor) {
+    const view = await registry.getView(rules, project, actor).catch(() => null);
+    const existing = view?.versions.find((v) => v.version === version);
+    if (existing?.artifacts.some((a) => a.filename.endsWith('.tar.gz'))) {
+      throw invalid('SDIST_EXISTS', 'Only one sdist may be uploaded per release.');
+    }
+  }
+
+  // Yank (with an optional reason) and un-yank a release: resolvers skip it unless pinned exactly.
+  app.put('/pypi/:project/:version/yank', { config: { action: 'package:unpublish', renderError } }, async (request) => {
+    const { project, version } = request.params as { project: string; version: string };
+    const body = (request.body ?? {}) as { reason?: unknown };
+    const reason = typeof body.reason === 'string' ? body.reason : '';
+    await registry.setYanked(rules, project, checkPypiVersion(version), reason, request.actor);
+    return { ok: true };
+  });
+  app.delete('/pypi/:project/:version/yank', { config: { action: 'package:unpublish', renderError } }, async (request) => {
+    const { project, version } = request.params as { project: string; version: string };
+    await registry.setYanked(rules, project, checkPypiVersion(version), null, request.actor);
+    return { ok: true };
+  });
+}
