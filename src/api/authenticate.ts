@@ -60,8 +60,8 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 1) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');
-    // `__token__` + a token as the password: how twine, pip and other Basic-only clients send
-    // API tokens (PyPI's convention).
+    // `__token__` + a token as the password: the convention by which clients that only speak
+    // HTTP Basic send an API token.
     if (decoded.slice(0, colon) === TOKEN_USERNAME) return fromToken(decoded.slice(colon + 1), ip);
     const user = await accounts.verifyCredentials(decoded.slice(0, colon), decoded.slice(colon + 1));
     if (!user) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');

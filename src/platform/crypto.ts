@@ -9,7 +9,7 @@ export interface Digests {
   sha256: string;
   sha512: string;
   sha1: string;
-  /** BLAKE2b with a 256-bit output, as PyPI publishes and twine declares. */
+  /** BLAKE2b with a 256-bit output, a digest some package indexes publish and their clients declare. */
   blake2b256: string;
 }
 

@@ -293,7 +293,7 @@ export function createRegistryService(deps: RegistryDeps) {
 
     /**
      * Yanks (reason, possibly empty) or un-yanks (null) a version: it stays downloadable by an
-     * exact pin but resolvers skip it (PEP 592). Owners and admins may.
+     * exact pin but resolvers skip it. Owners and admins may.
      */
     async setYanked(rules: EcosystemRules, rawName: string, version: string, reason: string | null, actor: Actor): Promise<void> {
       const head = await headOrThrow(rules, rawName, actor, 'package:unpublish');
@@ -326,7 +326,7 @@ export function createRegistryService(deps: RegistryDeps) {
       });
     },
 
-    /** A companion of an artifact (e.g. a wheel's METADATA file), by the role the adapter gave it. */
+    /** A companion of an artifact (such as metadata extracted from it), by the role the adapter gave it. */
     async openCompanion(rules: EcosystemRules, rawName: string, filename: string, role: string, actor: Actor): Promise<OpenedArtifact> {
       const name = normalizeForRead(rules, rawName);
       const head = await findHead(db, rules.id, name);

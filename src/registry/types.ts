@@ -19,7 +19,8 @@ export interface EcosystemRules {
   requiredTag: string | null;
   /**
    * `one`: a version is its single artifact, published once (npm). `many`: a version gathers
-   * files uploaded one by one (PyPI wheels and sdists); each filename is still usable only once.
+   * files uploaded one by one (binary builds per platform, a source archive); each filename is
+   * still usable only once.
    */
   filesPerVersion: 'one' | 'many';
 }
@@ -103,10 +104,10 @@ export interface PublishRequest {
     declared: Partial<Digests>;
     /** Per-file data the adapter keeps (set or completed by `inspect`). */
     metadata?: Record<string, unknown>;
-    /** Files that accompany the artifact (PyPI's extracted METADATA), stored as blobs, by role. */
+    /** Files that accompany the artifact (metadata extracted from it), stored as blobs, by role. */
     companions?: Record<string, Buffer>;
   };
-  /** How to open the artifact (npm tarballs, PyPI sdists: tar.gz; wheels: zip). */
+  /** How the artifact is packed, so the core opens it under its limits. */
   archive: 'tar.gz' | 'zip';
   /** The adapter's checks of the archive content against the request (name, version, …). */
   inspect(listing: ArchiveListing, digests: Digests): void | Promise<void>;

@@ -1,6 +1,6 @@
 // Token text: `bwk_` + 43 base62 characters of 256 random bits + a 6-character CRC32 checksum.
 // The fixed prefix and checksum let secret scanners find leaked tokens without false positives
-// (the scheme GitHub and PyPI use), and let us reject typos before touching the database.
+// (the scheme large code hosts and package indexes use), and let us reject typos before touching the database.
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 

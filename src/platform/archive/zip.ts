@@ -1,4 +1,4 @@
-// Reads a .zip (wheels, jars) from memory under the same hard limits, refusals and error codes as
+// Reads a .zip from memory under the same hard limits, refusals and error codes as
 // readTarGz, without ever writing an entry to disk.
 //
 // A zip describes each file twice: in the central directory at the end (what yauzl, Python's

@@ -9,7 +9,7 @@ export interface ErrorBody {
   status: number;
   headers?: Record<string, string>;
   body: unknown;
-  /** Reason phrase for the status line, for clients that print only that (twine). */
+  /** Reason phrase for the status line, for clients that print only that, not the body. */
   statusMessage?: string;
 }
 
@@ -49,7 +49,8 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
     return503OnClosing: true,
-    // Trailing slashes matter: PyPI's /simple/ (index) and npm's /simple (a package) differ.
+    // Trailing slashes matter: an ecosystem's index at /simple/ and an npm package at /simple
+    // are different resources.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
   });
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
-// Ecosystems whose versions hold several files (PyPI: wheels and an sdist, uploaded one by
-// one): per-file metadata and removal, and a reason for yanked versions.
+// Ecosystems whose versions hold several files, uploaded one by one: per-file metadata and
+// removal, and a reason for yanked versions.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('artifacts').addColumn('metadata', 'text', (c) => c.notNull().defaultTo('{}')).execute();
   await db.schema.alterTable('artifacts').addColumn('removed_at', 'text').execute();
