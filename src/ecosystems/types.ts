@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../platform/log.js';
 import type { ErrorRenderer } from '../platform/http/index.js';
-import type { EcosystemRules, RegistryService } from '../registry/index.js';
+import type { EcosystemRules, PackageView, RegistryService, VersionView } from '../registry/index.js';
 import type { AccountsService } from '../accounts/index.js';
 import type { TokensService } from '../tokens/index.js';
 
@@ -19,6 +19,48 @@ export interface EcosystemContext {
   };
 }
 
+/** A link on a package page. Adapters give only http(s) URLs; the web layer still checks each one. */
+export interface PageLink {
+  label: string;
+  url: string;
+}
+
+/** A labelled piece of plain text on a package page ("Requires Python": ">=3.8"). */
+export interface PageFact {
+  label: string;
+  value: string;
+}
+
+/** One file of a version as a package page lists it: its digests and what the ecosystem says of it. */
+export interface PageFile {
+  filename: string;
+  size: number;
+  sha256: string;
+  /** Further digests and per-file facts (npm: integrity, shasum; PyPI: type, Python tag, blake2b-256). */
+  extra: PageFact[];
+}
+
+/**
+ * What the package page shows of one version, in neutral words: the web layer renders this and
+ * never reads an ecosystem's manifest itself. Every string is plain text (the web layer escapes
+ * it); the README is markdown or plain text, sanitized by the web layer when rendered.
+ */
+export interface PackagePageModel {
+  /** One line about the package (npm `description`, PyPI `Summary`). */
+  summary: string | null;
+  license: string | null;
+  /** Homepage, repository, project URLs: http(s) only. */
+  links: PageLink[];
+  /** Other facts worth a line in the sidebar ("Requires Python", "Node"). */
+  facts: PageFact[];
+  /** The command that installs exactly this version. */
+  install: string;
+  readme: string | null;
+  /** `markdown`: rendered, then sanitized. `text`: shown as preformatted text (PyPI reStructuredText, plain). */
+  readmeFormat: 'markdown' | 'text';
+  files: PageFile[];
+}
+
 export interface Ecosystem {
   id: string;
   /** Shown in the web UI. */
@@ -27,5 +69,11 @@ export interface Ecosystem {
   renderError: ErrorRenderer;
   /** How the web UI tells a user to install a package. */
   installCommand(name: string, version: string): string;
+  /** The web path of a package's page (`/package/@scope/name`, `/project/<normalized>/`), or of one version's. */
+  pagePath(name: string, version?: string): string;
+  /** The version a package page shows when none is asked for (npm: `latest`; PyPI: newest non-yanked final release). */
+  defaultVersion(view: PackageView): VersionView | undefined;
+  /** What the package page shows of `version` (pure). */
+  describePackage(view: PackageView, version: VersionView): PackagePageModel;
   routes(app: FastifyInstance, context: EcosystemContext): Promise<void>;
 }

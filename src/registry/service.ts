@@ -14,7 +14,6 @@ import {
   lastOwner,
   ownerNotFound,
   packageNotFound,
-  tagInvalid,
   tagNotFound,
   tagRequired,
   unpublishHasDependents,
@@ -23,6 +22,7 @@ import {
 } from './errors.js';
 import { createRenderedDocument, DocumentCache, type RenderedDocument } from './read-cache.js';
 import { BlobCache } from './blob-cache.js';
+import { checkTag } from './tags.js';
 import { publish } from './publish/pipeline.js';
 import type { EcosystemRules, PackageHead, PackageView, PublishRequest, PublishResult } from './types.js';
 
@@ -56,9 +56,6 @@ export interface SearchHit {
   owners: Array<{ name: string; email: string }>;
 }
 
-// Tag names: no whitespace or separators that would confuse URLs, and never a version range
-// (a tag that parses as a range is ambiguous in `npm install pkg@<tag>`).
-const TAG = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
 
 export function createRegistryService(deps: RegistryDeps) {
   const { db, blobs, clock } = deps;
@@ -155,7 +152,7 @@ export function createRegistryService(deps: RegistryDeps) {
     },
 
     async setTag(rules: EcosystemRules, rawName: string, tag: string, version: string, actor: Actor): Promise<void> {
-      if (!TAG.test(tag) || rules.isVersionRange(tag)) throw tagInvalid(tag);
+      checkTag(rules, tag);
       const head = await headOrThrow(rules, rawName, actor, 'package:tag');
       const row = await db
         .selectFrom('versions')

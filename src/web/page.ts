@@ -53,6 +53,11 @@ export function seeOther(reply: FastifyReply, location: string) {
   return securityHeaders(reply).redirect(location, 303);
 }
 
+/** 301 Moved Permanently, to a page's one canonical address. `location` must be local. */
+export function movedPermanently(reply: FastifyReply, location: string) {
+  return securityHeaders(reply).redirect(location, 301);
+}
+
 export function sendErrorPage(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, error: BulwarkError) {
   const status = statusOfKind[error.kind];
   return sendPage(ctx, request, reply, { status, ...errorPage(error, request.actor.kind === 'user') });

@@ -1,4 +1,5 @@
 // The web UI's URLs in one place, and the check that keeps `next` redirects on this site.
+import type { Ecosystem } from '../ecosystems/index.js';
 
 const BASE = 'http://bulwark.invalid';
 const MAX_NEXT_LENGTH = 2048;
@@ -37,12 +38,12 @@ export function passwordPath(next?: string | null): string {
   return local && local !== '/' ? `/account/password?next=${encodeURIComponent(local)}` : '/account/password';
 }
 
-/** The page of a package. npm has the short form; other ecosystems get `/<id>/package/…`. */
-export function packagePath(ecosystem: string, name: string): string {
-  const encoded = name.startsWith('@') && name.includes('/')
-    ? `@${encodeURIComponent(name.slice(1, name.indexOf('/')))}/${encodeURIComponent(name.slice(name.indexOf('/') + 1))}`
-    : encodeURIComponent(name);
-  return ecosystem === 'npm' ? `/package/${encoded}` : `/${encodeURIComponent(ecosystem)}/package/${encoded}`;
+/**
+ * The page of a package, where its ecosystem says it lives (`Ecosystem.pagePath`), or null for an
+ * ecosystem this server does not serve.
+ */
+export function packagePagePath(ecosystems: readonly Ecosystem[], ecosystem: string, name: string): string | null {
+  return ecosystems.find((e) => e.id === ecosystem)?.pagePath(name) ?? null;
 }
 
 export function userPath(name: string): string {

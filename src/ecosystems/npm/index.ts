@@ -1,6 +1,7 @@
 // The npm ecosystem: the registry protocol the npm CLI (and pnpm, yarn) speak.
 import type { Ecosystem } from '../types.js';
 import { renderNpmError } from './errors.js';
+import { describeNpmPackage, npmDefaultVersion, npmInstallCommand, npmPagePath } from './page.js';
 import { npmRules, type NpmLimits } from './rules.js';
 import { readRoutes } from './routes/read.js';
 import { writeRoutes } from './routes/write.js';
@@ -13,7 +14,10 @@ export function createNpmEcosystem(limits: NpmLimits): Ecosystem {
     label: 'npm',
     rules,
     renderError: renderNpmError,
-    installCommand: (name, version) => `npm install ${name}@${version}`,
+    installCommand: npmInstallCommand,
+    pagePath: npmPagePath,
+    defaultVersion: npmDefaultVersion,
+    describePackage: describeNpmPackage,
     async routes(app, context) {
       await accountRoutes(app, context, renderNpmError);
       await readRoutes(app, context, rules, renderNpmError);

@@ -30,6 +30,9 @@ const SUMMARY_FIELDS = [
 /** Server-owned fields a client may not set. */
 const SERVER_FIELDS = ['dist', '_npmUser', 'maintainers', '_rev', '_attachments', 'deprecated', 'hasInstallScript', 'readme', 'readmeFilename'];
 
+// Far above any real package (the largest on npmjs have a few hundred).
+const MAX_DEPENDENCIES = 2000;
+
 const DEPENDENCY_KINDS = [
   ['dependencies', 'prod'],
   ['optionalDependencies', 'optional'],
@@ -51,6 +54,10 @@ export function prepareVersion(name: string, version: string, sent: Record<strin
   }
   manifest._id = `${name}@${version}`;
   const dependencies: DependencyRef[] = [];
+  const total = DEPENDENCY_KINDS.reduce((n, [field]) => n + Object.keys((manifest[field] as object | undefined) ?? {}).length, 0);
+  if (total > MAX_DEPENDENCIES) {
+    throw invalid('MANIFEST_INVALID', `A version may declare at most ${MAX_DEPENDENCIES} dependencies in all; this one declares ${total}.`);
+  }
   for (const [field, kind] of DEPENDENCY_KINDS) {
     const deps = manifest[field];
     if (deps === undefined) continue;
@@ -82,6 +89,7 @@ function sameDeps(a: unknown, b: unknown): boolean {
  * the tarball can tell: file count, unpacked size, and whether it runs install scripts.
  */
 export function reconcileWithTarball(name: string, version: string, prepared: PreparedVersion, listing: ArchiveListing): void {
+  refuseCollisionsAfterStrip(listing);
   const packageJsonPath = [...listing.kept.keys()].find((p) => p.split('/').length === 2 && p.endsWith('/package.json'));
   if (!packageJsonPath) throw invalid('TARBALL_NO_PACKAGE_JSON', 'The tarball has no package.json at its top folder.');
   let inner: Record<string, unknown>;
@@ -120,6 +128,24 @@ export function reconcileWithTarball(name: string, version: string, prepared: Pr
   if (hasInstallScript) {
     m.hasInstallScript = true;
     prepared.summary.hasInstallScript = true;
+  }
+}
+
+/**
+ * npm installs a tarball with its first path component stripped, so `package/x` and `other/x`
+ * land on the same file: the later one wins. Refuse such pairs, or the package.json we check
+ * could differ from the one installed.
+ */
+function refuseCollisionsAfterStrip(listing: ArchiveListing): void {
+  const seen = new Map<string, string>();
+  for (const entry of listing.entries) {
+    const stripped = entry.path.split('/').slice(1).join('/');
+    if (stripped === '') continue;
+    const earlier = seen.get(stripped);
+    if (earlier !== undefined) {
+      throw invalid('ARCHIVE_DUPLICATE_ENTRY', `archive entries ${JSON.stringify(earlier)} and ${JSON.stringify(entry.path)} install to the same file`);
+    }
+    seen.set(stripped, entry.path);
   }
 }
 

@@ -3,6 +3,7 @@
 // files /pypi/files/<project>/<filename>, JSON /pypi/<project>/json.
 import type { Ecosystem } from '../types.js';
 import { renderPypiError } from './errors.js';
+import { describePypiPackage, pypiDefaultVersion, pypiInstallCommand, pypiPagePath } from './page.js';
 import { pypiRules, type PypiLimits } from './rules.js';
 import { indexRoutes } from './routes/index-routes.js';
 import { uploadRoutes } from './routes/upload-routes.js';
@@ -14,7 +15,10 @@ export function createPypiEcosystem(limits: PypiLimits): Ecosystem {
     label: 'PyPI',
     rules,
     renderError: renderPypiError,
-    installCommand: (name, version) => `pip install ${name}==${version}`,
+    installCommand: pypiInstallCommand,
+    pagePath: pypiPagePath,
+    defaultVersion: pypiDefaultVersion,
+    describePackage: describePypiPackage,
     async routes(app, context) {
       await indexRoutes(app, context, rules, renderPypiError);
       await uploadRoutes(app, context, rules, renderPypiError);

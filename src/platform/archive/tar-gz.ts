@@ -78,6 +78,9 @@ export async function readTarGz(
     });
 
     extract.on('entry', (header, stream, next) => {
+      // A tar cut off inside an entry fails that entry's stream: without this listener the
+      // error would be uncaught and take the whole process down.
+      stream.on('error', fail);
       try {
         if (entries.length + 1 > limits.maxEntries) {
           throw tooLarge('ARCHIVE_TOO_MANY_ENTRIES', `the artifact has more than ${limits.maxEntries} entries`);

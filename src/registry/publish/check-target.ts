@@ -4,6 +4,7 @@ import type { Database } from '../../platform/db/index.js';
 import { authorize, type Actor } from '../../auth/index.js';
 import { findHead, findVersionRow, isFilenameUsed } from '../repo.js';
 import { fileExists, versionExists, versionTombstoned } from '../errors.js';
+import { checkTag } from '../tags.js';
 import type { EcosystemRules, PackageHead } from '../types.js';
 
 export interface PublishTarget {
@@ -21,9 +22,11 @@ export async function checkTarget(
   rawName: string,
   rawVersion: string,
   filename: string,
+  tags: string[],
 ): Promise<PublishTarget> {
   const name = rules.normalizeName(rawName);
   const version = rules.checkVersion(rawVersion);
+  for (const tag of tags) checkTag(rules, tag);
   const head = await findHead(db, rules.id, name);
   if (head) {
     authorize(actor, 'package:publish', { package: { name, access: head.access, ownerIds: head.ownerIds } });

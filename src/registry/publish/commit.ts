@@ -10,6 +10,8 @@ import { fileExists, versionExists, packageConflict } from '../errors.js';
 import type { PublishRequest } from '../types.js';
 import type { PublishTarget } from './check-target.js';
 
+const DEPENDENCY_CHUNK = 500;
+
 export async function commitVersion(
   db: Kysely<Database>,
   clock: Clock,
@@ -77,10 +79,11 @@ export async function commitVersion(
           .returning('id')
           .executeTakeFirstOrThrow();
         versionId = inserted.id;
-        if (request.dependencies.length > 0) {
+        // In chunks: one INSERT of thousands of rows would pass SQLite's bound-parameter limit.
+        for (let i = 0; i < request.dependencies.length; i += DEPENDENCY_CHUNK) {
           await trx
             .insertInto('dependencies')
-            .values(request.dependencies.map((d) => ({ version_id: versionId!, ecosystem, name: d.name, range: d.range, kind: d.kind })))
+            .values(request.dependencies.slice(i, i + DEPENDENCY_CHUNK).map((d) => ({ version_id: versionId!, ecosystem, name: d.name, range: d.range, kind: d.kind })))
             .execute();
         }
       }
@@ -115,7 +118,15 @@ export async function commitVersion(
         subject,
         data: { filename: request.artifact.filename, sha256: digests.sha256, size: request.artifact.bytes.length, tags: request.tags },
       });
-      for (const tag of request.tags) {
+      // A package always has its required tag (npm: latest): the first publish sets it whatever
+      // tag it was published under.
+      const tags = [...request.tags];
+      const required = request.rules.requiredTag;
+      if (required && !tags.includes(required)) {
+        const has = await trx.selectFrom('dist_tags').select('tag').where('package_id', '=', packageId).where('tag', '=', required).executeTakeFirst();
+        if (!has) tags.push(required);
+      }
+      for (const tag of tags) {
         await trx.deleteFrom('dist_tags').where('package_id', '=', packageId).where('tag', '=', tag).execute();
         await trx.insertInto('dist_tags').values({ package_id: packageId, tag, version_id: versionId }).execute();
         await appendEvent(trx, clock, { type: 'tag:set', actor: by, packageId, subject: `${ecosystem}:${target.name}`, data: { tag, version: target.version } });

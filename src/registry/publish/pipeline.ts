@@ -29,7 +29,7 @@ export async function publish(
 ): Promise<PublishResult> {
   requireUser(actor);
 
-  const target = await checkTarget(deps.db, request.rules, actor, request.name, request.version, request.artifact.filename);
+  const target = await checkTarget(deps.db, request.rules, actor, request.name, request.version, request.artifact.filename, request.tags);
   const digests = hashArtifact(request.artifact.bytes, request.artifact.declared, deps.maxArtifactBytes);
   await inspectArtifact(request, digests, keep);
 

@@ -1,10 +1,11 @@
-// GET /search?q=…&page=…: packages of every ecosystem whose name or description matches, the
-// ones the viewer may see (public ones, and for a signed-in user those they own).
+// GET /packages/search?q=…&page=…: packages of every ecosystem whose name or description matches,
+// the ones the viewer may see (public ones, and for a signed-in user those they own). Each hit
+// shows its ecosystem's label and links to the page its ecosystem names (`pagePath`).
 import type { FastifyInstance } from 'fastify';
 import type { SearchHit } from '../../registry/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { pageHandler, PUBLIC_PAGE, queryParam, sendPage, type WebContext } from '../page.js';
-import { packagePath } from '../paths.js';
+import { packagePagePath } from '../paths.js';
 
 const PAGE_SIZE = 20;
 const MAX_QUERY_LENGTH = 200;
@@ -18,15 +19,18 @@ export function registerSearchPage(app: FastifyInstance, ctx: WebContext): void 
   const { registry, ecosystems } = ctx.deps;
   const labelOf = (id: string) => ecosystems.find((e) => e.id === id)?.label ?? id;
 
-  const hitRow = (hit: SearchHit): SafeHtml => html`<li class="hit">
+  const hitRow = (hit: SearchHit): SafeHtml => {
+    const href = packagePagePath(ecosystems, hit.ecosystem, hit.name);
+    return html`<li class="hit">
   <div class="hit-head">
-    <a class="pkg" href="${packagePath(hit.ecosystem, hit.name)}">${hit.name}</a>
+    ${href ? html`<a class="pkg" href="${href}">${hit.name}</a>` : html`<span class="pkg">${hit.name}</span>`}
     <span class="version">${hit.version}</span>
     <span class="tag">${labelOf(hit.ecosystem)}</span>
   </div>
   ${hit.description ? html`<p>${hit.description}</p>` : null}
   <p class="meta">Updated ${day(hit.date)}${hit.keywords.length > 0 ? html` · ${hit.keywords.slice(0, 8).join(', ')}` : null}</p>
 </li>`;
+  };
 
   app.get('/packages/search', PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {
     const q = queryParam(request, 'q').trim().slice(0, MAX_QUERY_LENGTH);

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../html.js';
 import { pageHandler, PUBLIC_PAGE, sendPage, type WebContext } from '../page.js';
-import { packagePath } from '../paths.js';
+import { packagePagePath } from '../paths.js';
 import { notFoundPage } from './error.js';
 
 export function registerUserPage(app: FastifyInstance, ctx: WebContext): void {
@@ -25,10 +25,13 @@ export function registerUserPage(app: FastifyInstance, ctx: WebContext): void {
 ${request.actor.kind === 'user' && request.actor.userId === user.id ? html`<p><a class="button" href="/account/password">Change password</a></p>` : null}
 <h2>Packages (${packages.length})</h2>
 ${packages.length > 0
-  ? html`<ul class="hits">${packages.map((p) => html`<li class="hit"><div class="hit-head">
-    <a class="pkg" href="${packagePath(p.ecosystem, p.name)}">${p.name}</a>
+  ? html`<ul class="hits">${packages.map((p) => {
+    const href = packagePagePath(ecosystems, p.ecosystem, p.name);
+    return html`<li class="hit"><div class="hit-head">
+    ${href ? html`<a class="pkg" href="${href}">${p.name}</a>` : html`<span class="pkg">${p.name}</span>`}
     <span class="tag">${labelOf(p.ecosystem)}</span></div>
-    <p class="meta">Updated ${p.updatedAt.slice(0, 10)}</p></li>`)}</ul>`
+    <p class="meta">Updated ${p.updatedAt.slice(0, 10)}</p></li>`;
+  })}</ul>`
   : html`<p>No packages yet.</p>`}`,
     });
   }));

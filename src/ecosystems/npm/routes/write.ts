@@ -49,6 +49,9 @@ function deprecationsOf(view: PackageView, sentVersions: Record<string, unknown>
         throw metadataWriteInvalid(`${field} of ${version} cannot be changed after publication.`);
       }
     }
+    if (sent.deprecated !== undefined && typeof sent.deprecated !== 'string') {
+      throw metadataWriteInvalid(`deprecated of ${version} must be a string (empty to clear it).`);
+    }
     const wanted = typeof sent.deprecated === 'string' && sent.deprecated !== '' ? sent.deprecated : null;
     const had = typeof current.deprecated === 'string' ? current.deprecated : null;
     if (wanted !== had) changes.set(version, wanted);
@@ -97,7 +100,8 @@ export async function writeRoutes(app: FastifyInstance, ctx: EcosystemContext, r
       throw metadataWriteInvalid('A document update must carry the versions it deprecates.');
     }
     const view = await registry.getView(rules, name, request.actor);
-    if (typeof body._rev === 'string') checkRevision(view, body._rev);
+    if (typeof body._rev !== 'string') throw metadataWriteInvalid('Send the document with the _rev you read.');
+    checkRevision(view, body._rev);
     const sent = asObject(body.versions);
     const missing = view.versions.filter((v) => !(v.version in sent));
     if (missing.length > 0) {
@@ -162,7 +166,7 @@ export async function writeRoutes(app: FastifyInstance, ctx: EcosystemContext, r
     const { name, tag } = request.params as { name: string; tag: string };
     const version = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? parseJsonString(request.body) : null;
     if (typeof version !== 'string') throw invalid('BODY_INVALID', 'Send the version as a JSON string.');
-    await registry.setTag(rules, name, decodeURIComponent(tag), version, request.actor);
+    await registry.setTag(rules, name, tag, version, request.actor);
     return { ok: true };
   });
 
