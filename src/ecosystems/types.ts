@@ -5,12 +5,14 @@ import type { ErrorRenderer } from '../platform/http/index.js';
 import type { EcosystemRules, PackageView, RegistryService, VersionView } from '../registry/index.js';
 import type { AccountsService } from '../accounts/index.js';
 import type { TokensService } from '../tokens/index.js';
+import type { TrustService } from '../trust/index.js';
 
 /** What the composition root hands each adapter: services and the few settings it needs. */
 export interface EcosystemContext {
   registry: RegistryService;
   accounts: AccountsService;
   tokens: TokensService;
+  trust: TrustService;
   log: Logger;
   settings: {
     publicUrl: string;
@@ -29,6 +31,8 @@ export interface PageLink {
 export interface PageFact {
   label: string;
   value: string;
+  /** A digest or other machine string: shown in monospace, breakable anywhere. */
+  digest?: boolean;
 }
 
 /** One file of a version as a package page lists it: its digests and what the ecosystem says of it. */

@@ -14,6 +14,9 @@ export const versionTombstoned = (version: string) =>
   );
 export const fileExists = (filename: string) =>
   new BulwarkError('conflict', 'FILE_EXISTS', `File already exists: ${filename}. A filename can be used only once, even after deletion.`);
+// Worded without "already exists" on purpose: upload clients treat that as "skip, it is there".
+export const filenameReused = () =>
+  invalid('FILENAME_REUSED', 'This filename was previously used by a file that has since been deleted. Use a different version.');
 export const versionYankState = (version: string, yanked: boolean) =>
   conflict('YANK_STATE', `Version ${version} is ${yanked ? 'already' : 'not'} yanked.`);
 export const digestMismatch = (algorithm: string) =>

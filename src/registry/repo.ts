@@ -204,16 +204,16 @@ export async function isBlobReferenced(db: Executor, blobKey: string): Promise<b
   return row !== undefined;
 }
 
-/** Whether any file of the package, live or removed, ever had this name. */
-export async function isFilenameUsed(db: Executor, packageId: number, filename: string): Promise<boolean> {
+/** The file of the package that ever had this name, live or removed, or null. */
+export async function findFileByName(db: Executor, packageId: number, filename: string): Promise<{ sha256: string; removed: boolean } | null> {
   const row = await db
     .selectFrom('artifacts')
     .innerJoin('versions', 'versions.id', 'artifacts.version_id')
-    .select('artifacts.id')
+    .select(['artifacts.sha256', 'artifacts.removed_at', 'versions.state'])
     .where('versions.package_id', '=', packageId)
     .where('artifacts.filename', '=', filename)
     .executeTakeFirst();
-  return row !== undefined;
+  return row ? { sha256: row.sha256, removed: row.removed_at !== null || row.state === 'removed' } : null;
 }
 
 /** Whether a live file (of a version not removed) uses the blob, as its bytes or a companion. */

@@ -6,7 +6,7 @@ import type { BlobStore } from '../platform/blobs/index.js';
 import type { Clock } from '../platform/clock.js';
 import { BulwarkError } from '../platform/errors.js';
 import { appendEvent } from '../events/index.js';
-import { authorize, can, eventActor, type Actor, type Action } from '../auth/index.js';
+import { authorize, eventActor, type Actor, type Action } from '../auth/index.js';
 import { blobKeysOfVersions, findDependents, findHead, findRevision, isBlobLive, loadOwners, loadOwnersOf, loadView } from './repo.js';
 import {
   versionYankState,
@@ -364,25 +364,6 @@ export function createRegistryService(deps: RegistryDeps) {
         .orderBy('packages.name', 'asc')
         .execute();
       return rows.map((r) => ({ name: r.name, displayName: r.display_name }));
-    },
-
-    /**
-     * A file by name, live or removed, for ecosystems that accept an identical re-upload as a
-     * no-op and must word "used before" refusals themselves. Null when the name was never used.
-     */
-    async findFile(rules: EcosystemRules, rawName: string, filename: string, actor: Actor): Promise<{ sha256: string; removed: boolean } | null> {
-      const name = normalizeForRead(rules, rawName);
-      const head = await findHead(db, rules.id, name);
-      if (!head || !can(actor, 'package:read', { package: { name, access: head.access, ownerIds: head.ownerIds } })) return null;
-      const row = await db
-        .selectFrom('artifacts')
-        .innerJoin('versions', 'versions.id', 'artifacts.version_id')
-        .select(['artifacts.sha256', 'artifacts.removed_at', 'versions.state'])
-        .where('versions.package_id', '=', head.id)
-        .where('artifacts.filename', '=', filename)
-        .executeTakeFirst();
-      if (!row) return null;
-      return { sha256: row.sha256, removed: row.removed_at !== null || row.state === 'removed' };
     },
 
     async listOwners(rules: EcosystemRules, rawName: string, actor: Actor) {

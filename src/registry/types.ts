@@ -107,6 +107,11 @@ export interface PublishRequest {
     /** Files that accompany the artifact (metadata extracted from it), stored as blobs, by role. */
     companions?: Record<string, Buffer>;
   };
+  /**
+   * What an upload of a filename the package already has, with the very same bytes, means:
+   * `no-op` (accepted, nothing stored: the upload is idempotent) or `refuse`.
+   */
+  identicalReupload?: 'no-op' | 'refuse';
   /** How the artifact is packed, so the core opens it under its limits. */
   archive: 'tar.gz' | 'zip';
   /** The adapter's checks of the archive content against the request (name, version, …). */
@@ -117,5 +122,7 @@ export interface PublishResult {
   packageId: number;
   version: string;
   created: boolean;
+  /** True when an identical re-upload was accepted without storing anything. */
+  unchanged: boolean;
   digests: Digests;
 }

@@ -15,8 +15,10 @@ import { chromium, type Browser } from 'playwright-core';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/page.js';
+import { buildWheel, uploadForm } from './wheel.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const PROJECT = 'bw-web-py-demo';
 const ADMIN_PASSWORD = 'correct-horse-battery';
 const PACKAGE = 'bw-web-demo';
 const README = [
@@ -129,6 +131,26 @@ describe('web UI in chromium', () => {
       kind: 'user', userId: admin.id, name: admin.name, isAdmin: true, via: 'token', tokenId: null, readonly: false, scope: null,
     });
 
+    // A PyPI project with two releases, the older one yanked.
+    for (const version of ['0.9.0', '1.0.0']) {
+      const wheel = buildWheel(PROJECT, version, {
+        summary: 'Shows how Bulwark renders a PyPI project',
+        readme: README,
+        extraHeaders: ['Description-Content-Type: text/markdown', 'License-Expression: Apache-2.0', 'Project-URL: Source, https://example.com/src'],
+      });
+      const { contentType, body } = uploadForm(PROJECT, version, wheel);
+      const uploaded = await fetch(`${url}/legacy/`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Basic ${Buffer.from(`__token__:${token}`).toString('base64')}` },
+        body: new Uint8Array(body),
+      });
+      assert.equal(uploaded.status, 200, `upload ${wheel.filename}: ${await uploaded.text()}`);
+    }
+    const pypi = app.ecosystems.find((e) => e.id === 'pypi')!;
+    await app.registry.setYanked(pypi.rules, PROJECT, '0.9.0', 'Wrong files in the wheel', {
+      kind: 'user', userId: admin.id, name: admin.name, isAdmin: true, via: 'token', tokenId: null, readonly: false, scope: null,
+    });
+
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
@@ -192,6 +214,41 @@ describe('web UI in chromium', () => {
     await page.waitForTimeout(200);
     assert.deepEqual(dialogs, [], 'no script from the README ran');
     assert.deepEqual(cspViolations, [], 'the page itself needs nothing the CSP forbids');
+    await context.close();
+  });
+
+  test('a PyPI project page: pip install, files with hashes, the yanked release marked', { timeout: 60_000 }, async (t) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', async (dialog) => {
+      dialogs.push(dialog.message());
+      await dialog.dismiss();
+    });
+    const response = await page.goto(`${url}/project/${PROJECT}`);
+    assert.ok(response);
+    assert.equal(response.status(), 200);
+    assert.equal(new URL(page.url()).pathname, `/project/${PROJECT}/`, 'the slashless address redirects');
+    await page.getByRole('heading', { level: 1, name: 'Hello Bulwark' }).waitFor();
+    assert.equal((await page.locator('pre.install').innerText()).trim(), `pip install ${PROJECT}==1.0.0`);
+    const files = await page.locator('table.files').innerText();
+    assert.match(files, new RegExp(`${PROJECT.replace(/-/g, '_')}-1\\.0\\.0-py3-none-any\\.whl`));
+    assert.match(files, /sha256\s+[0-9a-f]{64}/);
+    assert.match(files, /blake2b-256\s+[0-9a-f]{64}/);
+    const versions = await page.locator('ol.versions').innerText();
+    assert.match(versions, /0\.9\.0\s+yanked/);
+    assert.match(versions, /Yanked: Wrong files in the wheel/);
+    assert.doesNotMatch(await page.content(), /<script/i);
+
+    const screenshot = join(dataDir, 'project-page.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    assert.ok((await stat(screenshot)).size > 10_000);
+    t.diagnostic(`screenshot: ${screenshot}`);
+    if (process.env.BULWARK_SCREENSHOT_DIR) {
+      await page.screenshot({ path: join(process.env.BULWARK_SCREENSHOT_DIR, 'project-page.png'), fullPage: true });
+    }
+    await page.waitForTimeout(200);
+    assert.deepEqual(dialogs, [], 'no script from the README ran');
     await context.close();
   });
 

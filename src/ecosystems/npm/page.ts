@@ -95,8 +95,8 @@ export function describeNpmPackage(view: PackageView, version: VersionView): Pac
       size: artifact.size,
       sha256: artifact.sha256,
       extra: [
-        { label: 'integrity', value: `sha512-${Buffer.from(artifact.sha512, 'hex').toString('base64')}` },
-        { label: 'shasum', value: artifact.sha1 },
+        { label: 'integrity', value: `sha512-${Buffer.from(artifact.sha512, 'hex').toString('base64')}`, digest: true },
+        { label: 'shasum', value: artifact.sha1, digest: true },
       ],
     })),
   };

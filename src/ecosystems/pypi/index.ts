@@ -1,6 +1,7 @@
 // The PyPI ecosystem: the simple repository API pip reads, the legacy upload endpoint twine
 // writes, the JSON API tools read, and yanking. URLs: index /simple/, uploads /legacy/,
-// files /pypi/files/<project>/<filename>, JSON /pypi/<project>/json.
+// files /pypi/files/<project>/<filename>, JSON /pypi/<project>/json. The web UI shows a project at
+// pagePath (/project/<normalized>/) from describePackage (page.ts).
 import type { Ecosystem } from '../types.js';
 import { renderPypiError } from './errors.js';
 import { describePypiPackage, pypiDefaultVersion, pypiInstallCommand, pypiPagePath } from './page.js';

@@ -89,15 +89,15 @@ const PACKAGE_TYPES: Record<string, string> = { bdist_wheel: 'Wheel', sdist: 'So
 function fileOf(artifact: ArtifactView): PageFile {
   const data = artifact.metadata as Partial<PypiFileData>;
   const extra: PageFact[] = [];
-  const add = (label: string, value: unknown) => {
+  const add = (label: string, value: unknown, digest = false) => {
     const shown = text(value, MAX_SHORT);
-    if (shown) extra.push({ label, value: shown });
+    if (shown) extra.push(digest ? { label, value: shown, digest } : { label, value: shown });
   };
   add('Type', data.packagetype ? PACKAGE_TYPES[data.packagetype] ?? data.packagetype : null);
   add('Python', data.python_version);
   add('Requires Python', data.requires_python);
   add('Uploaded', artifact.uploadedAt.slice(0, 10));
-  add('blake2b-256', data.blake2b_256);
+  add('blake2b-256', data.blake2b_256, true);
   return { filename: artifact.filename, size: artifact.size, sha256: artifact.sha256, extra };
 }
 

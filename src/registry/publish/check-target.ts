@@ -2,8 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
 import { authorize, type Actor } from '../../auth/index.js';
-import { findHead, findVersionRow, isFilenameUsed } from '../repo.js';
-import { fileExists, versionExists, versionTombstoned } from '../errors.js';
+import { findFileByName, findHead, findVersionRow } from '../repo.js';
+import { versionExists, versionTombstoned } from '../errors.js';
 import { checkTag } from '../tags.js';
 import type { EcosystemRules, PackageHead } from '../types.js';
 
@@ -13,6 +13,8 @@ export interface PublishTarget {
   head: PackageHead | null;
   /** Set when the file joins a version that already exists (ecosystems with many files per version). */
   existingVersionId: number | null;
+  /** A file of the package that already had this name; the pipeline decides once it has hashed. */
+  existingFile: { sha256: string; removed: boolean } | null;
 }
 
 export async function checkTarget(
@@ -33,10 +35,9 @@ export async function checkTarget(
     const existing = await findVersionRow(db, head.id, version);
     if (existing?.state === 'removed') throw versionTombstoned(version);
     if (existing && rules.filesPerVersion === 'one') throw versionExists(version);
-    // A filename names one set of bytes forever, even after its file or version was removed.
-    if (await isFilenameUsed(db, head.id, filename)) throw fileExists(filename);
-    return { name, version, head, existingVersionId: existing?.id ?? null };
+    const existingFile = await findFileByName(db, head.id, filename);
+    return { name, version, head, existingVersionId: existing?.id ?? null, existingFile };
   }
   authorize(actor, 'package:create', { package: { name, access: 'public', ownerIds: [] } });
-  return { name, version, head, existingVersionId: null };
+  return { name, version, head, existingVersionId: null, existingFile: null };
 }

@@ -13,6 +13,7 @@ import { hashArtifact } from './hash-artifact.js';
 import { inspectArtifact } from './inspect-artifact.js';
 import { commitVersion } from './commit.js';
 import { isBlobReferenced } from '../repo.js';
+import { fileExists, filenameReused } from '../errors.js';
 
 export interface PipelineDeps {
   db: Kysely<Database>;
@@ -31,6 +32,16 @@ export async function publish(
 
   const target = await checkTarget(deps.db, request.rules, actor, request.name, request.version, request.artifact.filename, request.tags);
   const digests = hashArtifact(request.artifact.bytes, request.artifact.declared, deps.maxArtifactBytes);
+  // A filename names one set of bytes forever, even after its file or version was removed.
+  // Decided only now: after authorization and after the declared digests were checked.
+  const previous = target.existingFile;
+  if (previous) {
+    if (previous.removed) throw filenameReused();
+    if (previous.sha256 === digests.sha256 && request.identicalReupload === 'no-op') {
+      return { packageId: target.head!.id, version: target.version, created: false, unchanged: true, digests };
+    }
+    throw fileExists(request.artifact.filename);
+  }
   await inspectArtifact(request, digests, keep);
 
   // The artifact and its companions, by content address; written before the transaction (no
@@ -49,7 +60,7 @@ export async function publish(
       ...(companions.length > 0 ? { companions: Object.fromEntries(companions.map((c) => [c.role, c.key])) } : {}),
     };
     const { packageId, created } = await commitVersion(deps.db, deps.clock, actor, request, target, digests, metadata);
-    return { packageId, version: target.version, created, digests };
+    return { packageId, version: target.version, created, unchanged: false, digests };
   } catch (error) {
     for (const key of written) {
       if (!(await isBlobReferenced(deps.db, key))) await deps.blobs.delete(key);

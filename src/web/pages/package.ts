@@ -157,7 +157,7 @@ function filesTable(version: VersionView, model: PackagePageModel): SafeHtml | n
       <td class="size">${formatBytes(file.size)}</td>
       <td><dl class="facts digests">
         <dt>sha256</dt><dd><code class="digest">${file.sha256}</code></dd>
-        ${file.extra.map((fact) => html`<dt>${fact.label}</dt><dd>${/^[0-9a-f]{32,}$|^sha\d+-/.test(fact.value) ? html`<code class="digest">${fact.value}</code>` : fact.value}</dd>`)}
+        ${file.extra.map((fact) => html`<dt>${fact.label}</dt><dd>${fact.digest ? html`<code class="digest">${fact.value}</code>` : fact.value}</dd>`)}
       </dl></td>
     </tr>`)}
     </tbody>

@@ -54,8 +54,8 @@ export async function indexRoutes(app: FastifyInstance, ctx: EcosystemContext, r
     if (type === SIMPLE_JSON) return reply.type(SIMPLE_JSON).send(JSON.stringify(renderSimpleRootJson(projects.map((p) => ({ name: p.displayName })))));
     return reply.type(type).send(renderSimpleRootHtml(projects.map((p) => ({ name: p.displayName, normalized: p.name })), settings.publicUrl));
   };
+  // Only with the slash: GET /simple is npm's document of a package named `simple`.
   app.get('/simple/', { config }, simpleRoot);
-  app.get('/simple', { config }, async (_request, reply) => reply.redirect('/simple/', 301));
 
   app.get('/simple/:project/', { config }, async (request, reply) => {
     const { project } = request.params as { project: string };

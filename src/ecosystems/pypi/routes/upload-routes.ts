@@ -10,7 +10,8 @@ import type { EcosystemContext } from '../../types.js';
 import { readUploadForm } from '../wire/upload-form.js';
 import { checkFilenameMatches, parsePypiFilename, pythonVersionOf } from '../filenames.js';
 import { checkProjectName } from '../names.js';
-import { checkPypiVersion } from '../versions.js';
+import { checkPypiVersion, pypiReleaseKey } from '../versions.js';
+import type { Actor } from '../../../auth/index.js';
 import { dependenciesOf, inspectDistribution, metadataEntryMatcher } from '../artifact.js';
 import type { PypiFileData } from '../render.js';
 
@@ -39,28 +40,20 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
       checkFilenameMatches(file, checkProjectName(form.name), checkPypiVersion(form.version));
 
       const md5 = createHash('md5').update(form.content).digest('hex');
-      if (form.md5 && form.md5 !== md5) {
-        throw invalid('INTEGRITY_MISMATCH', 'The digest supplied does not match a digest calculated from the uploaded file.');
-      }
-      const sha256 = createHash('sha256').update(form.content).digest('hex');
-      const previous = await registry.findFile(rules, file.project, form.filename, request.actor);
-      if (previous && !previous.removed && previous.sha256 === sha256) return ''; // identical re-upload: a no-op, as on PyPI
-      if (previous?.removed) {
-        throw new BulwarkError(
-          'conflict',
-          'FILE_EXISTS',
-          'File already exists: this filename was previously used by a file that has since been deleted. Use a different version.',
-        );
-      }
-      if (kind === 'sdist') await refuseSecondSdist(file.project, file.version, request.actor);
+      // The release this file joins, under the spelling it was first published with (1.0 and
+      // 1.0.0 are one release), and the one-sdist rule.
+      const release = await resolveRelease(file.project, file.version, kind, form.filename, request.actor);
 
       const manifest: Record<string, unknown> = {};
       const metadata: Record<string, unknown> = {};
       const companions: Record<string, Buffer> = {};
       const publishRequest = {
         rules,
-        name: file.project,
-        version: file.version,
+        // As the uploader spells it (checked above to normalize to the filename's project): the
+        // display name; the core keys the project by its normalized form.
+        name: form.name,
+        version: release,
+        identicalReupload: 'no-op' as const,
         access: null,
         tags: [],
         manifest,
@@ -76,6 +69,11 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
           companions,
         },
         inspect: (listing: import('../../../platform/archive/index.js').ArchiveListing, digests: import('../../../platform/crypto.js').Digests) => {
+          // md5 is not among the digests the core checks; it is still compared, after the
+          // uploader was authorized.
+          if (form.md5 && form.md5 !== md5) {
+            throw invalid('INTEGRITY_MISMATCH', 'The digest supplied does not match a digest calculated from the uploaded file.');
+          }
           const inspected = inspectDistribution(file, listing);
           const { description, ...rest } = inspected.metadata;
           Object.assign(manifest, rest);
@@ -107,12 +105,18 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
     }
   });
 
-  async function refuseSecondSdist(project: string, version: string, actor: import('../../../auth/index.js').Actor) {
-    const view = await registry.getView(rules, project, actor).catch(() => null);
-    const existing = view?.versions.find((v) => v.version === version);
-    if (existing?.artifacts.some((a) => a.filename.endsWith('.tar.gz'))) {
+  async function resolveRelease(project: string, version: string, kind: 'wheel' | 'sdist', filename: string, actor: Actor): Promise<string> {
+    const view = await registry.getView(rules, project, actor).catch((error: unknown) => {
+      if (error instanceof BulwarkError && error.kind === 'not_found') return null;
+      throw error;
+    });
+    const key = pypiReleaseKey(version);
+    const existing = view?.versions.find((v) => pypiReleaseKey(v.version) === key);
+    // The same filename again is the core's to judge (an identical re-upload is a no-op).
+    if (kind === 'sdist' && existing?.artifacts.some((a) => a.filename.endsWith('.tar.gz') && a.filename !== filename)) {
       throw invalid('SDIST_EXISTS', 'Only one sdist may be uploaded per release.');
     }
+    return existing?.version ?? version;
   }
 
   // Yank (with an optional reason) and un-yank a release: resolvers skip it unless pinned exactly.
