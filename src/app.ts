@@ -13,6 +13,7 @@ import { loadOrCreateSetting } from './platform/settings.js';
 import { createAccountsService, ensureAdmin, type AccountsService } from './accounts/index.js';
 import { createTokensService, type TokensService } from './tokens/index.js';
 import { createRegistryService, type RegistryService } from './registry/index.js';
+import { createTrustService, type TrustService } from './trust/index.js';
 import { createEcosystems, type Ecosystem } from './ecosystems/index.js';
 import { createAuthenticator } from './api/authenticate.js';
 import { isRouteAction, requireUser, routeNeedsUser } from './auth/index.js';
@@ -33,6 +34,7 @@ export interface BulwarkApp {
   accounts: AccountsService;
   tokens: TokensService;
   registry: RegistryService;
+  trust: TrustService;
   ecosystems: Ecosystem[];
   /** Set when this start created the admin account with a generated password. */
   generatedAdminPassword: string | null;
@@ -56,6 +58,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
       unpublishWithDependents: config.unpublishWithDependents,
     },
   });
+  const trust = createTrustService({ db, clock, tokens, issuers: config.oidcIssuers });
   const ecosystems = createEcosystems({
     maxEntries: config.maxArchiveEntries,
     maxUnpackedBytes: config.maxUnpackedBytes,
@@ -83,6 +86,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     registry,
     accounts,
     tokens,
+    trust,
     log,
     settings: { publicUrl: config.publicUrl, packumentMaxAge: config.packumentMaxAge, maxArtifactBytes: config.maxArtifactBytes },
   };
@@ -106,6 +110,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     accounts,
     tokens,
     registry,
+    trust,
     ecosystems,
     generatedAdminPassword: generatedPassword,
     async close() {

@@ -40,7 +40,10 @@ export type EventType =
   | 'tag:set'
   | 'tag:remove'
   | 'owner:add'
-  | 'owner:remove';
+  | 'owner:remove'
+  | 'trust:add'
+  | 'trust:revoke'
+  | 'trust:exchange';
 
 export interface StoredEvent {
   id: number;

@@ -14,6 +14,68 @@ interface FieldSpec {
 const port = z.coerce.number().int().min(0).max(65535);
 const bytes = z.coerce.number().int().positive();
 
+/** The CI identity providers trusted publishing knows; each issuer names the one its tokens come from. */
+export const oidcProviders = ['github', 'gitlab', 'google', 'circleci', 'activestate'] as const;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** https, or plain http to a loopback address (test issuers). */
+function isOidcUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    if (url.username || url.password || url.search || url.hash) return false;
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  } catch {
+    return false;
+  }
+}
+const oidcUrl = z.string().refine(isOidcUrl, 'must be an https URL (http only on a loopback address), without credentials, query or fragment');
+// An issuer is its exact `iss` URL, or a prefix ending in `/*` standing for one more path
+// segment (CircleCI's issuer is https://oidc.circleci.com/org/<org-id>).
+function isOidcIssuerKey(text: string): boolean {
+  return isOidcUrl(text) && !text.endsWith('/') && (!text.includes('*') || (text.endsWith('/*') && text.indexOf('*') === text.length - 1));
+}
+const oidcIssuer = z
+  .object({
+    provider: z.enum(oidcProviders),
+    /** Where the issuer's keys are; discovered from `<iss>/.well-known/openid-configuration` when unset. */
+    jwksUrl: oidcUrl.optional(),
+    /** The audience this issuer's tokens must carry instead of the ecosystem's own. */
+    audience: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+export const defaultOidcIssuers = {
+  'https://token.actions.githubusercontent.com': { provider: 'github' },
+  'https://gitlab.com': { provider: 'gitlab' },
+  'https://accounts.google.com': { provider: 'google' },
+  'https://oidc.circleci.com/org/*': { provider: 'circleci' },
+  'https://platform.activestate.com/api/v1/oauth/oidc': { provider: 'activestate' },
+} as const;
+const oidcIssuers = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of issuer URL to { provider, jwksUrl?, audience? }' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(z.string(), oidcIssuer).superRefine((issuers, ctx) => {
+      for (const iss of Object.keys(issuers)) {
+        if (!isOidcIssuerKey(iss)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(iss)} is not an issuer URL: https (http only on loopback), no trailing slash, \`*\` only as a whole last segment`,
+          });
+        }
+      }
+    }),
+  )
+  .transform((issuers) => Object.freeze(Object.fromEntries(Object.entries(issuers).map(([iss, issuer]) => [iss, Object.freeze(issuer)]))))
+  .prefault(defaultOidcIssuers);
+
 /** Every setting, in the order the README lists them. */
 export const configFields = {
   host: { env: 'BULWARK_HOST', description: 'Address to listen on.', schema: z.string().default('127.0.0.1') },
@@ -67,6 +129,14 @@ export const configFields = {
     env: 'BULWARK_SECURITY_CONTACT',
     description: 'Contact written into /.well-known/security.txt (mailto: or https: URI).',
     schema: z.string().default('mailto:security@bulwark.invalid'),
+  },
+  oidcIssuers: {
+    env: 'BULWARK_OIDC_ISSUERS',
+    description:
+      'Trusted publishing: JSON object of OIDC issuer URL (`iss`; a trailing `/*` stands for one path segment) to ' +
+      '`{"provider", "jwksUrl"?, "audience"?}`; providers: github, gitlab, google, circleci, activestate. The JWKS is discovered from ' +
+      '`<iss>/.well-known/openid-configuration` unless `jwksUrl` is set. Replaces the defaults; `{}` turns trusted publishing off.',
+    schema: oidcIssuers,
   },
   packumentMaxAge: {
     env: 'BULWARK_PACKUMENT_MAX_AGE',
@@ -193,7 +263,7 @@ export function describeConfig(config: Config): Array<{ env: string; value: stri
   return Object.entries(configFields).map(([key, field]) => {
     const value = (config as unknown as Record<string, unknown>)[key];
     const secret = 'secret' in field && field.secret;
-    const shown = value === undefined ? '(unset)' : secret ? '(set, redacted)' : String(value);
+    const shown = value === undefined ? '(unset)' : secret ? '(set, redacted)' : showValue(value);
     return { env: field.env, value: key === 'databaseUrl' && value ? redactUrl(String(value)) : shown };
   });
 }
@@ -208,11 +278,16 @@ function redactUrl(url: string): string {
   }
 }
 
+/** A setting's value as text: objects (the OIDC issuers) as JSON. */
+function showValue(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 /** Markdown table of every setting, for the README. */
 export function configTableMarkdown(): string {
   const rows = Object.values(configFields).map((field) => {
     const parsed = field.schema.safeParse(undefined);
-    const fallback = parsed.success && parsed.data !== undefined ? `\`${String(parsed.data)}\`` : '—';
+    const fallback = parsed.success && parsed.data !== undefined ? `\`${showValue(parsed.data)}\`` : '—';
     return `| \`${field.env}\` | ${fallback} | ${field.description} |`;
   });
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');

@@ -30,13 +30,19 @@ export interface NewTokenInput {
   scope?: TokenScope;
   cidrWhitelist?: unknown;
   expiresInDays?: number | null;
+  /** For short-lived tokens (trusted publishing mints 15-minute ones); not with expiresInDays. */
+  expiresInSeconds?: number | null;
   actorTokenId?: string | null;
+  /** The trusted publisher a minted token acts for (recorded on the token and its event). */
+  publisherId?: string | null;
 }
 
 export interface AuthenticatedToken {
   userId: number;
   tokenId: string;
   scope: TokenScope;
+  /** Set when the token was minted for a trusted publisher. */
+  publisherId: string | null;
 }
 
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -52,6 +58,13 @@ export function createTokensService({ db, clock }: { db: Kysely<Database>; clock
         const days = Number(input.expiresInDays);
         if (!Number.isInteger(days) || days < 1 || days > 365) throw invalid('TOKEN_EXPIRY_INVALID', 'expires must be a whole number of days from 1 to 365.');
         expiresAt = new Date(clock.now().getTime() + days * 86_400_000).toISOString();
+      }
+      if (input.expiresInSeconds != null) {
+        const seconds = Number(input.expiresInSeconds);
+        if (input.expiresInDays != null || !Number.isInteger(seconds) || seconds < 1 || seconds > 365 * 86_400) {
+          throw invalid('TOKEN_EXPIRY_INVALID', 'An expiry in seconds is a whole number up to a year, and not given with one in days.');
+        }
+        expiresAt = new Date(clock.now().getTime() + seconds * 1000).toISOString();
       }
       const token = generateToken();
       const now = isoNow(clock);
@@ -72,6 +85,7 @@ export function createTokensService({ db, clock }: { db: Kysely<Database>; clock
         expires_at: expiresAt,
         last_used_at: null,
         revoked_at: null,
+        publisher_id: input.publisherId ?? null,
       };
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('tokens').values(row).execute();
@@ -79,7 +93,14 @@ export function createTokensService({ db, clock }: { db: Kysely<Database>; clock
           type: 'token:create',
           actor: { userId: input.userId, tokenId: input.actorTokenId ?? null },
           subject: `token:${id}`,
-          data: { readonly: scope.permission === 'read-only', packages: scope.packages, scopes: scope.scopes, cidrs, expiresAt },
+          data: {
+            readonly: scope.permission === 'read-only',
+            packages: scope.packages,
+            scopes: scope.scopes,
+            cidrs,
+            expiresAt,
+            ...(input.publisherId ? { publisherId: input.publisherId } : {}),
+          },
         });
       });
       return { token, info: toInfo(row) };
@@ -97,7 +118,7 @@ export function createTokensService({ db, clock }: { db: Kysely<Database>; clock
         // Written at most once a minute per token so the read path stays read-only.
         await db.updateTable('tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
       }
-      return { userId: row.user_id, tokenId: row.id, scope: JSON.parse(row.scopes) as TokenScope };
+      return { userId: row.user_id, tokenId: row.id, scope: JSON.parse(row.scopes) as TokenScope, publisherId: row.publisher_id };
     },
 
     async list(userId: number): Promise<TokenInfo[]> {
@@ -106,6 +127,9 @@ export function createTokensService({ db, clock }: { db: Kysely<Database>; clock
         .selectAll()
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
+        // Tokens minted for trusted publishers last minutes and belong to the publisher, not the
+        // user's list (one per CI run would pile up there).
+        .where('publisher_id', 'is', null)
         .orderBy('created_at', 'asc')
         .execute();
       return rows.map(toInfo);
@@ -125,6 +149,30 @@ export function createTokensService({ db, clock }: { db: Kysely<Database>; clock
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('tokens').set({ revoked_at: isoNow(clock), updated_at: isoNow(clock) }).where('id', '=', row.id).execute();
         await appendEvent(trx, clock, { type: 'token:revoke', actor: { userId, tokenId: actorTokenId }, subject: `token:${row.id}` });
+      });
+    },
+
+    /**
+     * Revokes those of these tokens that are live and were minted for a trusted publisher (when
+     * the publisher is revoked); other tokens are left alone.
+     */
+    async revokeMinted(tokenIds: readonly string[], actor: { userId: number | null; tokenId: string | null }): Promise<number> {
+      if (tokenIds.length === 0) return 0;
+      return db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('tokens')
+          .select(['id', 'publisher_id'])
+          .where('id', 'in', [...tokenIds])
+          .where('publisher_id', 'is not', null)
+          .where('revoked_at', 'is', null)
+          .execute();
+        if (rows.length === 0) return 0;
+        const now = isoNow(clock);
+        await trx.updateTable('tokens').set({ revoked_at: now, updated_at: now }).where('id', 'in', rows.map((r) => r.id)).execute();
+        for (const row of rows) {
+          await appendEvent(trx, clock, { type: 'token:revoke', actor, subject: `token:${row.id}`, data: { publisherId: row.publisher_id } });
+        }
+        return rows.length;
       });
     },
   };

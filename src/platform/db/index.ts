@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-events-append-only.js';
 import * as m003 from './migrations/003-files-and-yanks.js';
+import * as m004 from './migrations/004-trusted-publishers.js';
 
 export type { Database } from './schema.js';
 export type Db = Kysely<Database>;
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-events-append-only': m002,
   '003-files-and-yanks': m003,
+  '004-trusted-publishers': m004,
 };
 
 export interface DbOptions {

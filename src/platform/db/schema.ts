@@ -35,6 +35,8 @@ export interface TokensTable {
   expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** Set on tokens minted by a trusted-publisher exchange: the publisher they act for. */
+  publisher_id: string | null;
 }
 
 export interface CliLoginsTable {
@@ -119,6 +121,36 @@ export interface EventsTable {
   created_at: string;
 }
 
+export interface TrustedPublishersTable {
+  id: string;
+  package_id: number;
+  ecosystem: string;
+  package_name: string;
+  provider: string;
+  issuer: string;
+  lookup_key: string;
+  /** The provider's config (JSON), e.g. GitHub `{repository, workflow, environment?}`. */
+  claims: string;
+  /** JSON list of permission names. */
+  permissions: string;
+  created_by: number;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_by: number | null;
+}
+
+export interface TrustedPublisherTokensTable {
+  publisher_id: string;
+  token_id: string;
+  expires_at: string;
+}
+
+export interface OidcJtiTable {
+  issuer: string;
+  jti: string;
+  expires_at: string;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -137,4 +169,7 @@ export interface Database {
   dependencies: DependenciesTable;
   events: EventsTable;
   settings: SettingsTable;
+  trusted_publishers: TrustedPublishersTable;
+  trusted_publisher_tokens: TrustedPublisherTokensTable;
+  oidc_jti: OidcJtiTable;
 }
