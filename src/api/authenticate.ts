@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { BulwarkError } from '../platform/errors.js';
 import { anonymous, type Actor, type UserActor } from '../auth/index.js';
 import type { AccountsService, User } from '../accounts/index.js';
-import type { TokensService } from '../tokens/index.js';
+import { isUnrestricted, type TokensService } from '../tokens/index.js';
 
 export const SESSION_COOKIE = 'bulwark_session';
 /** The Basic user name that says "the password is an API token". */
@@ -31,7 +31,9 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
       kind: 'user',
       userId: user.id,
       name: user.name,
-      isAdmin: user.isAdmin,
+      // Admin rights never pass through a token narrower than its user (a package-limited,
+      // publish-only or minted one).
+      isAdmin: user.isAdmin && isUnrestricted(scope),
       via,
       tokenId,
       readonly: scope?.permission === 'read-only',

@@ -1,7 +1,7 @@
 // The one place authorization is decided. Deny by default: an action not listed here is refused.
 import type { Actor, UserActor } from './actor.js';
 import { BulwarkError } from '../platform/errors.js';
-import { tokenAllowsPackage } from '../tokens/index.js';
+import { isUnrestricted, tokenAllowsPackage } from '../tokens/index.js';
 
 export type Action =
   | 'package:read'
@@ -17,6 +17,8 @@ export type Action =
 
 export interface PackageResource {
   name: string;
+  /** The package's ecosystem, for tokens limited to one. */
+  ecosystem?: string;
   access: 'public' | 'restricted';
   ownerIds: readonly number[];
 }
@@ -24,24 +26,32 @@ export interface PackageResource {
 export type Resource = { package: PackageResource } | { user: { id: number } } | Record<string, never>;
 
 const isOwner = (actor: UserActor, resource: Resource) =>
-  'package' in resource && resource.package.ownerIds.includes(actor.userId) && tokenReaches(actor, resource.package.name);
+  'package' in resource && resource.package.ownerIds.includes(actor.userId) && tokenReaches(actor, resource.package);
 
 // A token limited to some packages acts, for every other package, as if its user had no rights.
-const tokenReaches = (actor: UserActor, packageName: string) => actor.scope === null || tokenAllowsPackage(actor.scope, packageName);
+const tokenReaches = (actor: UserActor, pkg: PackageResource) =>
+  actor.scope === null || tokenAllowsPackage(actor.scope, pkg.name, pkg.ecosystem);
+
+// Changes beyond adding versions: refused to read-only and publish-only tokens.
+const canManage = (actor: UserActor) => !actor.readonly && actor.scope?.permission !== 'publish';
+
+// Admin rights pass only through a session, a password, or a token as wide as its user
+// (the authenticator clears isAdmin for narrower tokens; this keeps the rule local too).
+const isAdmin = (actor: UserActor) => actor.isAdmin && isUnrestricted(actor.scope);
 
 const rules: Record<Action, (actor: UserActor, resource: Resource) => boolean> = {
   // Reads of public packages are decided before the user check below; this rule covers restricted ones.
-  'package:read': (actor, resource) => actor.isAdmin || isOwner(actor, resource),
+  'package:read': (actor, resource) => isAdmin(actor) || isOwner(actor, resource),
   'package:create': (actor, resource) =>
-    !actor.readonly && 'package' in resource && tokenReaches(actor, resource.package.name),
+    !actor.readonly && 'package' in resource && tokenReaches(actor, resource.package),
   'package:publish': (actor, resource) => !actor.readonly && isOwner(actor, resource),
-  'package:tag': (actor, resource) => !actor.readonly && isOwner(actor, resource),
-  'package:deprecate': (actor, resource) => !actor.readonly && (isOwner(actor, resource) || actor.isAdmin),
-  'package:unpublish': (actor, resource) => !actor.readonly && (isOwner(actor, resource) || actor.isAdmin),
-  'package:owners': (actor, resource) => !actor.readonly && (isOwner(actor, resource) || actor.isAdmin),
+  'package:tag': (actor, resource) => canManage(actor) && isOwner(actor, resource),
+  'package:deprecate': (actor, resource) => canManage(actor) && (isOwner(actor, resource) || isAdmin(actor)),
+  'package:unpublish': (actor, resource) => canManage(actor) && (isOwner(actor, resource) || isAdmin(actor)),
+  'package:owners': (actor, resource) => canManage(actor) && (isOwner(actor, resource) || isAdmin(actor)),
   'account:read': (actor, resource) => 'user' in resource && resource.user.id === actor.userId,
-  'account:tokens': (actor, resource) => !actor.readonly && 'user' in resource && resource.user.id === actor.userId,
-  admin: (actor) => actor.isAdmin && !actor.readonly,
+  'account:tokens': (actor, resource) => canManage(actor) && 'user' in resource && resource.user.id === actor.userId,
+  admin: (actor) => isAdmin(actor),
 };
 
 export function can(actor: Actor, action: Action, resource: Resource = {}): boolean {

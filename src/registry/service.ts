@@ -66,7 +66,7 @@ export function createRegistryService(deps: RegistryDeps) {
     const name = normalizeForRead(rules, rawName);
     const head = await findHead(db, rules.id, name);
     if (!head) throw packageNotFound();
-    authorize(actor, action, { package: { name: head.name, access: head.access, ownerIds: head.ownerIds } });
+    authorize(actor, action, { package: { name: head.name, ecosystem: head.ecosystem, access: head.access, ownerIds: head.ownerIds } });
     return head;
   }
 
@@ -94,7 +94,7 @@ export function createRegistryService(deps: RegistryDeps) {
       if (revision.access !== 'public') {
         head = await findHead(db, rules.id, name);
         if (!head) throw packageNotFound();
-        authorize(actor, 'package:read', { package: { name, access: head.access, ownerIds: head.ownerIds } });
+        authorize(actor, 'package:read', { package: { name, ecosystem: head.ecosystem, access: head.access, ownerIds: head.ownerIds } });
       }
       const key = `${rules.id}\u0000${revision.id}\u0000${form}`;
       const cached = documents.get(key, revision.lastEventId);
@@ -132,7 +132,7 @@ export function createRegistryService(deps: RegistryDeps) {
       if (row.access !== 'public') {
         const head = await findHead(db, rules.id, name);
         if (!head) throw artifactNotFound();
-        authorize(actor, 'package:read', { package: { name, access: head.access, ownerIds: head.ownerIds } });
+        authorize(actor, 'package:read', { package: { name, ecosystem: head.ecosystem, access: head.access, ownerIds: head.ownerIds } });
       }
       const hot = blobCache.get(row.blob_key);
       if (hot) return { size: hot.length, sha256: row.blob_key, bytes: hot, stream: null };
@@ -328,7 +328,7 @@ export function createRegistryService(deps: RegistryDeps) {
       const name = normalizeForRead(rules, rawName);
       const head = await findHead(db, rules.id, name);
       if (!head) throw artifactNotFound();
-      authorize(actor, 'package:read', { package: { name, access: head.access, ownerIds: head.ownerIds } });
+      authorize(actor, 'package:read', { package: { name, ecosystem: head.ecosystem, access: head.access, ownerIds: head.ownerIds } });
       const row = await db
         .selectFrom('artifacts')
         .innerJoin('versions', 'versions.id', 'artifacts.version_id')

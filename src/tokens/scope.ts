@@ -3,20 +3,32 @@ import { invalid } from '../platform/errors.js';
 
 /** What a token may touch beyond its user's own rights; narrower, never wider. */
 export interface TokenScope {
-  /** read-write: everything the user may do; read-only: reads only. */
-  permission: 'read-write' | 'read-only';
+  /**
+   * read-write: everything the user may do; read-only: reads only; publish: reads and new
+   * versions or files only (no unpublish, tags, deprecation or owner changes), as minted by
+   * trusted publishing.
+   */
+  permission: 'read-write' | 'read-only' | 'publish';
   /** When set, writes are limited to these package names and npm scopes (`@acme`). */
   packages: string[] | null;
   scopes: string[] | null;
+  /** When set, the token reaches packages of this ecosystem only (`foo` on npm is not `foo` elsewhere). */
+  ecosystem?: string | null;
 }
 
 export const fullScope: TokenScope = Object.freeze({ permission: 'read-write', packages: null, scopes: null });
 
-export function tokenAllowsPackage(scope: TokenScope, packageName: string): boolean {
+export function tokenAllowsPackage(scope: TokenScope, packageName: string, ecosystem?: string): boolean {
+  if (scope.ecosystem && scope.ecosystem !== ecosystem) return false;
   if (scope.packages === null && scope.scopes === null) return true;
   if (scope.packages?.includes(packageName)) return true;
   const packageScope = packageName.startsWith('@') ? packageName.split('/')[0] : undefined;
   return packageScope !== undefined && (scope.scopes ?? []).some((s) => s.replace(/^@?/, '@') === packageScope);
+}
+
+/** Whether a token is as wide as its user: only such a token may exercise admin rights. */
+export function isUnrestricted(scope: TokenScope | null): boolean {
+  return scope === null || (scope.permission === 'read-write' && scope.packages === null && scope.scopes === null && !scope.ecosystem);
 }
 
 export function parseCidrList(list: unknown): string[] {

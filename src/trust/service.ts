@@ -118,7 +118,7 @@ const PERMISSION = /^[A-Za-z][A-Za-z0-9:_-]{0,63}$/;
 export function createTrustService({ db, clock, tokens, issuers, fetch }: TrustDeps) {
   const keyResolver = createKeyResolver(fetch);
 
-  const resourceOf = (pkg: TrustPackage) => ({ package: { name: pkg.name, access: pkg.access, ownerIds: pkg.ownerIds } });
+  const resourceOf = (pkg: TrustPackage) => ({ package: { name: pkg.name, ecosystem: pkg.ecosystem, access: pkg.access, ownerIds: pkg.ownerIds } });
 
   /** The issuer a new publisher trusts: the one its config names, else its provider's public one, else the only one configured. */
   function issuerFor(provider: Provider, config: PublisherConfig, requested: unknown): string {
@@ -311,7 +311,7 @@ export function createTrustService({ db, clock, tokens, issuers, fetch }: TrustD
       const minted = await tokens.create({
         userId: creator,
         name: `trusted publisher ${provider}`,
-        scope: { permission: 'read-write', packages, scopes: null },
+        scope: { permission: 'publish', packages, scopes: null, ecosystem: request.ecosystem },
         expiresInSeconds: MINTED_TOKEN_SECONDS,
         publisherId: used[0]!.id,
       });

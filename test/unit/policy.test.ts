@@ -54,3 +54,28 @@ test('authorize explains the refusal without revealing restricted packages', () 
   assert.equal(codeOf(user({ readonly: true }), pkg()), 'TOKEN_READ_ONLY');
   assert.equal(codeOf(user(), pkg()), 'allowed');
 });
+
+test('publish-only tokens (minted by trusted publishing) add versions and nothing else', () => {
+  const minted = user({ scope: { permission: 'publish', packages: ['left-pad'], scopes: null, ecosystem: 'npm' } });
+  const resource = { package: { name: 'left-pad', ecosystem: 'npm', access: 'public' as const, ownerIds: [1] } };
+  assert.ok(can(minted, 'package:publish', resource));
+  assert.ok(can(minted, 'package:create', { package: { ...resource.package, ownerIds: [] } }));
+  for (const action of ['package:tag', 'package:deprecate', 'package:unpublish', 'package:owners', 'account:tokens'] as const) {
+    assert.equal(can(minted, action, action === 'account:tokens' ? { user: { id: 1 } } : resource), false, action);
+  }
+});
+
+test('an ecosystem-limited token does not reach a same-named package elsewhere', () => {
+  const pypiOnly = user({ scope: { permission: 'read-write', packages: ['foo'], scopes: null, ecosystem: 'pypi' } });
+  assert.ok(can(pypiOnly, 'package:publish', { package: { name: 'foo', ecosystem: 'pypi', access: 'public', ownerIds: [1] } }));
+  assert.equal(can(pypiOnly, 'package:publish', { package: { name: 'foo', ecosystem: 'npm', access: 'public', ownerIds: [1] } }), false);
+});
+
+test('admin rights do not pass through a narrowed token', () => {
+  const narrow = user({ userId: 2, isAdmin: true, scope: { permission: 'read-write', packages: ['mine'], scopes: null } });
+  assert.equal(can(narrow, 'package:unpublish', pkg()), false);
+  assert.equal(can(narrow, 'package:read', pkg({ access: 'restricted' })), false);
+  assert.equal(can(narrow, 'admin'), false);
+  const wide = user({ userId: 2, isAdmin: true, scope: { permission: 'read-write', packages: null, scopes: null } });
+  assert.ok(can(wide, 'package:unpublish', pkg()));
+});

@@ -143,10 +143,12 @@ describe('trusted publishing exchange', () => {
       assert.ok(found);
       assert.equal(found.userId, f.alice.userId);
       assert.equal(found.publisherId, publisher.id);
-      assert.deepEqual(found.scope, { permission: 'read-write', packages: ['demo'], scopes: null });
+      assert.deepEqual(found.scope, { permission: 'publish', packages: ['demo'], scopes: null, ecosystem: 'pypi' });
       const actor: UserActor = { ...f.alice, via: 'token', tokenId: found.tokenId, scope: found.scope };
       assert.ok(can(actor, 'package:publish', { package: f.demo }));
       assert.equal(can(actor, 'package:publish', { package: f.other }), false, 'another package of the same owner is out of reach');
+      assert.equal(can(actor, 'package:unpublish', { package: f.demo }), false, 'a minted token only uploads');
+      assert.equal(can(actor, 'package:publish', { package: { ...f.demo, ecosystem: 'npm' } }), false, 'the same name in another ecosystem is out of reach');
 
       // The events say a publisher acted, not alice.
       const events = await listEvents(f.db);

@@ -31,13 +31,13 @@ export async function checkTarget(
   for (const tag of tags) checkTag(rules, tag);
   const head = await findHead(db, rules.id, name);
   if (head) {
-    authorize(actor, 'package:publish', { package: { name, access: head.access, ownerIds: head.ownerIds } });
+    authorize(actor, 'package:publish', { package: { name, ecosystem: rules.id, access: head.access, ownerIds: head.ownerIds } });
     const existing = await findVersionRow(db, head.id, version);
     if (existing?.state === 'removed') throw versionTombstoned(version);
     if (existing && rules.filesPerVersion === 'one') throw versionExists(version);
     const existingFile = await findFileByName(db, head.id, filename);
     return { name, version, head, existingVersionId: existing?.id ?? null, existingFile };
   }
-  authorize(actor, 'package:create', { package: { name, access: 'public', ownerIds: [] } });
+  authorize(actor, 'package:create', { package: { name, ecosystem: rules.id, access: 'public', ownerIds: [] } });
   return { name, version, head, existingVersionId: null, existingFile: null };
 }

@@ -115,7 +115,7 @@ function isCanonical(url: string, path: string): boolean {
 function manageToken(eco: Ecosystem, view: PackageView, actor: Actor, csrf: string | null): string | null {
   if (eco.rules.filesPerVersion !== 'many' || !csrf) return null;
   const { head } = view;
-  const allowed = can(actor, 'package:unpublish', { package: { name: head.name, access: head.access, ownerIds: head.ownerIds } });
+  const allowed = can(actor, 'package:unpublish', { package: { name: head.name, ecosystem: head.ecosystem, access: head.access, ownerIds: head.ownerIds } });
   return allowed ? csrf : null;
 }
 
