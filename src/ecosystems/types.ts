@@ -40,7 +40,7 @@ export interface PageFile {
   filename: string;
   size: number;
   sha256: string;
-  /** Further digests and per-file facts (npm: integrity, shasum; PyPI: type, Python tag, blake2b-256). */
+  /** Further digests and per-file facts (npm: integrity, shasum; others: file type, platform tags, more digests). */
   extra: PageFact[];
 }
 
@@ -50,7 +50,7 @@ export interface PageFile {
  * it); the README is markdown or plain text, sanitized by the web layer when rendered.
  */
 export interface PackagePageModel {
-  /** One line about the package (npm `description`, PyPI `Summary`). */
+  /** One line about the package (npm `description`; a `Summary` field elsewhere). */
   summary: string | null;
   license: string | null;
   /** Homepage, repository, project URLs: http(s) only. */
@@ -60,7 +60,7 @@ export interface PackagePageModel {
   /** The command that installs exactly this version. */
   install: string;
   readme: string | null;
-  /** `markdown`: rendered, then sanitized. `text`: shown as preformatted text (PyPI reStructuredText, plain). */
+  /** `markdown`: rendered, then sanitized. `text`: shown as preformatted text (reStructuredText, plain text). */
   readmeFormat: 'markdown' | 'text';
   files: PageFile[];
 }
@@ -75,7 +75,13 @@ export interface Ecosystem {
   installCommand(name: string, version: string): string;
   /** The web path of a package's page (`/package/@scope/name`, `/project/<normalized>/`), or of one version's. */
   pagePath(name: string, version?: string): string;
-  /** The version a package page shows when none is asked for (npm: `latest`; PyPI: newest non-yanked final release). */
+  /**
+   * The web UI's URL patterns for this ecosystem's pages. Params: `name` (and `scope` for a
+   * name written `@scope/name`), plus `version` on a version's page. A pattern ending in `/`
+   * also answers without the slash, redirecting to `pagePath`.
+   */
+  pageRoutes: { package: string[]; version: string[] };
+  /** The version a package page shows when none is asked for (npm: `latest`; elsewhere e.g. the newest non-yanked final release). */
   defaultVersion(view: PackageView): VersionView | undefined;
   /** What the package page shows of `version` (pure). */
   describePackage(view: PackageView, version: VersionView): PackagePageModel;

@@ -1,7 +1,7 @@
 // Trusted publishing, ecosystem-neutral: package owners name the CI identities (a GitHub
 // workflow, a GitLab pipeline…) allowed to publish their package; a CI job trades the OIDC ID
 // token its platform gives it for a short-lived registry token limited to those packages.
-// Ecosystems speak the wire protocols (npm's exchange endpoint, PyPI's mint-token) and call this.
+// Ecosystems speak the wire protocols (their token-exchange endpoints) and call this.
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { decodeJwt, type JWTVerifyGetKey } from 'jose';
@@ -77,7 +77,7 @@ export interface NewPublisher {
 export interface ExchangeRequest {
   /** The OIDC ID token (a JWT) the CI issued. */
   idToken: string;
-  /** The audience the ecosystem expects in it, e.g. `pypi` or `npm:registry.example.com`. */
+  /** The audience the ecosystem expects in it, e.g. `npm:registry.example.com`. */
   audience: string;
   /** Only publishers of this ecosystem's packages are considered. */
   ecosystem: string;
@@ -109,7 +109,7 @@ export interface TrustDeps {
   fetch?: KeyResolverOptions;
 }
 
-/** Minted tokens last 15 minutes, as PyPI's do: long enough to upload, short if leaked. */
+/** Minted tokens last 15 minutes, as public registries' do: long enough to upload, short if leaked. */
 export const MINTED_TOKEN_SECONDS = 900;
 const MAX_PUBLISHERS_PER_PACKAGE = 20;
 const MAX_ID_TOKEN_LENGTH = 16 * 1024;
@@ -145,7 +145,7 @@ export function createTrustService({ db, clock, tokens, issuers, fetch }: TrustD
   }
 
   return {
-    /** Whether any issuer is configured; with none, exchanges always fail (PyPI: "not enabled"). */
+    /** Whether any issuer is configured; with none, exchanges always fail ("not enabled"). */
     enabled: Object.keys(issuers).length > 0,
 
     /** Adds a publisher to a package; its owners only. */

@@ -6,6 +6,7 @@ import { npmRules, type NpmLimits } from './rules.js';
 import { readRoutes } from './routes/read.js';
 import { writeRoutes } from './routes/write.js';
 import { accountRoutes } from './routes/accounts.js';
+import { trustRoutes } from './routes/trust.js';
 
 export function createNpmEcosystem(limits: NpmLimits): Ecosystem {
   const rules = npmRules(limits);
@@ -15,6 +16,10 @@ export function createNpmEcosystem(limits: NpmLimits): Ecosystem {
     rules,
     renderError: renderNpmError,
     installCommand: npmInstallCommand,
+    pageRoutes: {
+      package: ['/package/:name', '/package/@:scope/:name'],
+      version: ['/package/:name/v/:version', '/package/@:scope/:name/v/:version'],
+    },
     pagePath: npmPagePath,
     defaultVersion: npmDefaultVersion,
     describePackage: describeNpmPackage,
@@ -22,6 +27,7 @@ export function createNpmEcosystem(limits: NpmLimits): Ecosystem {
       await accountRoutes(app, context, renderNpmError);
       await readRoutes(app, context, rules, renderNpmError);
       await writeRoutes(app, context, rules, renderNpmError);
+      await trustRoutes(app, context, rules, renderNpmError);
     },
   };
 }

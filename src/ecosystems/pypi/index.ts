@@ -8,6 +8,7 @@ import { describePypiPackage, pypiDefaultVersion, pypiInstallCommand, pypiPagePa
 import { pypiRules, type PypiLimits } from './rules.js';
 import { indexRoutes } from './routes/index-routes.js';
 import { uploadRoutes } from './routes/upload-routes.js';
+import { oidcRoutes } from './routes/oidc-routes.js';
 
 export function createPypiEcosystem(limits: PypiLimits): Ecosystem {
   const rules = pypiRules(limits);
@@ -17,12 +18,14 @@ export function createPypiEcosystem(limits: PypiLimits): Ecosystem {
     rules,
     renderError: renderPypiError,
     installCommand: pypiInstallCommand,
+    pageRoutes: { package: ['/project/:name/'], version: ['/project/:name/:version/'] },
     pagePath: pypiPagePath,
     defaultVersion: pypiDefaultVersion,
     describePackage: describePypiPackage,
     async routes(app, context) {
       await indexRoutes(app, context, rules, renderPypiError);
       await uploadRoutes(app, context, rules, renderPypiError);
+      await oidcRoutes(app, context);
     },
   };
 }

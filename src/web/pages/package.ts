@@ -3,7 +3,7 @@
 // core knows (versions with dates, deprecations and yanks, tags, maintainers). This file reads no
 // ecosystem's metadata; it renders the model. Which URLs show which ecosystem is one table below.
 //
-// Where versions gather many files (PyPI: `rules.filesPerVersion === 'many'`), the package's
+// Where versions gather many files (`rules.filesPerVersion === 'many'`), the package's
 // owners (and admins) also get a form per version to yank it, with an optional reason, or to
 // un-yank it. The forms carry the session's CSRF token and post to `<version page>/yank` and
 // `/unyank`; whoever else posts there is refused by the registry (403, or 404 when the package is
@@ -34,25 +34,7 @@ import { FORM_EXPIRED } from './login.js';
 /** What an adapter says of a version for its page (the type lives with the Ecosystem interface). */
 export type PackagePageModel = ReturnType<Ecosystem['describePackage']>;
 
-/**
- * Which URL patterns show which ecosystem's pages. Params: `name` (and `scope` for npm's
- * `@scope/name`), plus `version` on a version's page. A pattern ending in `/` also answers
- * without the slash, with a redirect to the ecosystem's `pagePath`.
- */
-interface PageRoutes {
-  ecosystem: string;
-  package: string[];
-  version: string[];
-}
-
-const PAGE_ROUTES: readonly PageRoutes[] = [
-  {
-    ecosystem: 'npm',
-    package: ['/package/:name', '/package/@:scope/:name'],
-    version: ['/package/:name/v/:version', '/package/@:scope/:name/v/:version'],
-  },
-  { ecosystem: 'pypi', package: ['/project/:name/'], version: ['/project/:name/:version/'] },
-];
+type PageRoutes = Ecosystem['pageRoutes'];
 
 /** Yank forms: the route needs no user up front (the handler sends visitors to sign in). */
 const YANK_ROUTE = { config: { action: 'package:unpublish', web: true } } as const;
@@ -90,7 +72,7 @@ function nameOf(params: { scope?: string; name: string }): string {
   return params.scope !== undefined ? `@${params.scope}/${params.name}` : params.name;
 }
 
-/** A version of the view by its URL spelling: canonical first (PyPI `1.0.0` for `1.0.00`), then as written. */
+/** A version of the view by its URL spelling: the ecosystem's canonical form first, then as written. */
 function findVersion(eco: Ecosystem, view: PackageView, raw: string): VersionView | undefined {
   let canonical = raw;
   try {
@@ -366,9 +348,7 @@ export function registerPackagePage(app: FastifyInstance, ctx: WebContext, eco: 
   }
 }
 
+/** Each ecosystem's pages, at the URL patterns its adapter names. */
 export function registerPackagePages(app: FastifyInstance, ctx: WebContext): void {
-  for (const routes of PAGE_ROUTES) {
-    const eco = ctx.deps.ecosystems.find((e) => e.id === routes.ecosystem);
-    if (eco) registerPackagePage(app, ctx, eco, routes);
-  }
+  for (const eco of ctx.deps.ecosystems) registerPackagePage(app, ctx, eco, eco.pageRoutes);
 }
