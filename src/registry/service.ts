@@ -1,6 +1,6 @@
 // Use cases of the ecosystem-neutral core. Adapters call these with their EcosystemRules;
 // nothing here knows which ecosystem it serves.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/index.js';
 import type { BlobStore } from '../platform/blobs/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -399,10 +399,15 @@ export function createRegistryService(deps: RegistryDeps) {
     /** Packages whose name or latest description matches, public ones and those the actor owns. */
     async search(text: string, options: { from: number; size: number; ecosystem?: string }, actor: Actor): Promise<{ total: number; hits: SearchHit[] }> {
       const needle = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // A package's current version: what its `latest` tag names, else its newest live version
+      // (ecosystems without tags).
+      const current = sql<number>`coalesce(
+        (select dt.version_id from dist_tags dt where dt.package_id = packages.id and dt.tag = 'latest'),
+        (select v2.id from versions v2 where v2.package_id = packages.id and v2.state not in ('removed', 'yanked')
+          order by v2.published_at desc, v2.id desc limit 1))`;
       let query = db
         .selectFrom('packages')
-        .innerJoin('dist_tags', (join) => join.onRef('dist_tags.package_id', '=', 'packages.id').on('dist_tags.tag', '=', 'latest'))
-        .innerJoin('versions', 'versions.id', 'dist_tags.version_id')
+        .innerJoin('versions', (join) => join.on('versions.id', '=', current))
         .leftJoin('users', 'users.id', 'versions.published_by')
         .select([
           'packages.id',
@@ -411,12 +416,14 @@ export function createRegistryService(deps: RegistryDeps) {
           'packages.updated_at',
           'versions.version',
           'versions.manifest',
+          'versions.description',
           'users.name as publisher_name',
           'users.email as publisher_email',
         ])
         .where((eb) =>
           eb.or([
             eb(eb.fn('lower', ['packages.display_name']), 'like', eb.val(needle)),
+            eb(eb.fn('lower', ['versions.description']), 'like', eb.val(needle)),
             eb(eb.fn('lower', ['versions.manifest']), 'like', eb.val(needle)),
           ]),
         )
@@ -435,7 +442,7 @@ export function createRegistryService(deps: RegistryDeps) {
       const ranked = rows
         .map((row) => {
           const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
-          const description = typeof manifest.description === 'string' ? manifest.description : '';
+          const description = row.description ?? '';
           const keywords = Array.isArray(manifest.keywords) ? manifest.keywords.filter((k): k is string => typeof k === 'string') : [];
           const name = row.display_name.toLowerCase();
           const rank = name === q ? 0 : name.startsWith(q) ? 1 : name.includes(q) ? 2 : keywords.some((k) => k.toLowerCase().includes(q)) || description.toLowerCase().includes(q) ? 3 : 9;

@@ -96,6 +96,8 @@ export interface PublishRequest {
   manifest: Record<string, unknown>;
   summary: Record<string, unknown>;
   readme: string | null;
+  /** One line about the version, for search (the adapter knows its field). */
+  description: string | null;
   dependencies: DependencyRef[];
   artifact: {
     filename: string;

@@ -326,7 +326,7 @@ describe('package pages of every ecosystem', () => {
 
   // The registry's search joins each package's `latest` tag, which PyPI projects never have
   // (src/registry/service.ts `search`): until it does not, no PyPI project is ever a hit.
-  test('search lists PyPI projects with their label, linking to /project/<name>/', { todo: 'registry search finds no PyPI project yet' }, async () => {
+  test('search lists PyPI projects with their label, linking to /project/<name>/', async () => {
     const search = await get(`/packages/search?q=${PROJECT}`);
     assert.equal(search.statusCode, 200);
     assert.match(search.body, /<a class="pkg" href="\/project\/bw-web-py\/">bw-web-py<\/a>\s*<span class="version">[^<]+<\/span>\s*<span class="tag">PyPI<\/span>/);

@@ -10,6 +10,7 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-events-append-only.js';
 import * as m003 from './migrations/003-files-and-yanks.js';
 import * as m004 from './migrations/004-trusted-publishers.js';
+import * as m005 from './migrations/005-version-descriptions.js';
 
 export type { Database } from './schema.js';
 export type Db = Kysely<Database>;
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '002-events-append-only': m002,
   '003-files-and-yanks': m003,
   '004-trusted-publishers': m004,
+  '005-version-descriptions': m005,
 };
 
 export interface DbOptions {

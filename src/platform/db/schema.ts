@@ -79,6 +79,7 @@ export interface VersionsTable {
   published_by: number | null;
   removed_at: string | null;
   yank_reason: Generated<string | null>;
+  description: Generated<string | null>;
 }
 
 export interface ArtifactsTable {

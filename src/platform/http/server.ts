@@ -23,6 +23,12 @@ declare module 'fastify' {
     renderError?: ErrorRenderer;
     /** Web UI route: the session cookie counts as identity (CSRF is checked on its forms). */
     web?: boolean;
+    /**
+     * `oidc`: the Authorization header carries a CI's OIDC ID token, not Bulwark credentials
+     * (npm's trusted-publishing exchange); the authenticator leaves it to the route, whose
+     * actor is anonymous.
+     */
+    credentials?: 'oidc';
   }
 }
 

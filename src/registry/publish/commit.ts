@@ -72,6 +72,7 @@ export async function commitVersion(
             manifest: JSON.stringify(request.manifest),
             summary: JSON.stringify(request.summary),
             readme: request.readme,
+            description: request.description?.slice(0, 1024) ?? null,
             published_at: now,
             published_by: actor.userId,
             removed_at: null,

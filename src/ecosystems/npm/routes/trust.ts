@@ -3,8 +3,7 @@
 // with `npm trust github|gitlab|circleci|list|revoke`. The trust core decides everything; these
 // routes translate npm's wire shapes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BulwarkError } from '../../../platform/errors.js';
-import { unauthenticated } from '../../../platform/errors.js';
+import { unauthenticated, type BulwarkError } from '../../../platform/errors.js';
 import type { ErrorBody, ErrorRenderer } from '../../../platform/http/index.js';
 import type { EcosystemRules } from '../../../registry/index.js';
 import type { EcosystemContext } from '../../types.js';

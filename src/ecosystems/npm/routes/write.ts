@@ -79,6 +79,7 @@ export async function writeRoutes(app: FastifyInstance, ctx: EcosystemContext, r
           manifest: prepared.manifest,
           summary: prepared.summary,
           readme: prepared.readme,
+          description: typeof prepared.manifest.description === 'string' ? prepared.manifest.description : null,
           dependencies: prepared.dependencies,
           artifact: {
             filename: tarballFilename(name, parsed.version),

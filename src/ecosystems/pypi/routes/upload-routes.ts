@@ -59,6 +59,7 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
         manifest,
         summary: {},
         readme: null as string | null,
+        description: null as string | null,
         dependencies: [] as ReturnType<typeof dependenciesOf>,
         archive: kind === 'wheel' ? ('zip' as const) : ('tar.gz' as const),
         artifact: {
@@ -78,6 +79,7 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
           const { description, ...rest } = inspected.metadata;
           Object.assign(manifest, rest);
           publishRequest.readme = description;
+          publishRequest.description = inspected.metadata.summary;
           publishRequest.dependencies = dependenciesOf(inspected.metadata);
           const data: PypiFileData = {
             packagetype: form.filetype as PypiFileData['packagetype'],
