@@ -21,7 +21,15 @@ export interface NpmClient {
   setToken(token: string): Promise<void>;
 }
 
-export async function createNpmClient(registryUrl: string): Promise<NpmClient> {
+export interface NpmClientOptions {
+  /**
+   * Variables added to npm's environment, over the hermetic defaults: e.g. GITHUB_ACTIONS and
+   * ACTIONS_ID_TOKEN_REQUEST_* to simulate a CI job that trades an OIDC ID token.
+   */
+  env?: Record<string, string>;
+}
+
+export async function createNpmClient(registryUrl: string, options: NpmClientOptions = {}): Promise<NpmClient> {
   const root = await mkdtemp(join(tmpdir(), 'bulwark-npm-'));
   const home = join(root, 'home');
   await mkdir(home, { recursive: true });
@@ -41,6 +49,7 @@ export async function createNpmClient(registryUrl: string): Promise<NpmClient> {
     npm_config_fetch_retries: '0',
     npm_config_loglevel: 'http',
     npm_config_prefer_online: 'true',
+    ...options.env,
   };
   const hostKey = registryUrl.replace(/^https?:/, '');
   const start = (args: string[], cwd?: string) => spawn('npm', args, { cwd: cwd ?? home, env, stdio: ['pipe', 'pipe', 'pipe'] });
