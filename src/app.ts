@@ -1,5 +1,6 @@
 // The composition root: the only file that wires platform, features, ecosystems and the web
 // together. Everything else receives its dependencies as arguments.
+import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +15,7 @@ import { createAccountsService, ensureAdmin, type AccountsService } from './acco
 import { createTokensService, type TokensService } from './tokens/index.js';
 import { createRegistryService, type RegistryService } from './registry/index.js';
 import { createTrustService, type TrustService } from './trust/index.js';
+import { createAttestationsService } from './attestations/index.js';
 import { createEcosystems, type Ecosystem } from './ecosystems/index.js';
 import { createAuthenticator } from './api/authenticate.js';
 import { isRouteAction, requireUser, routeNeedsUser } from './auth/index.js';
@@ -59,6 +61,10 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     },
   });
   const trust = createTrustService({ db, clock, tokens, issuers: config.oidcIssuers });
+  const attestations = createAttestationsService({
+    trust,
+    trustedRoot: config.sigstoreTrustedRoot ? (JSON.parse(readFileSync(config.sigstoreTrustedRoot, 'utf8')) as unknown) : null,
+  });
   const ecosystems = createEcosystems({
     maxEntries: config.maxArchiveEntries,
     maxUnpackedBytes: config.maxUnpackedBytes,
@@ -87,6 +93,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     accounts,
     tokens,
     trust,
+    attestations,
     log,
     settings: { publicUrl: config.publicUrl, packumentMaxAge: config.packumentMaxAge, maxArtifactBytes: config.maxArtifactBytes },
   };

@@ -26,7 +26,7 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
   // in the clear: argon2 on every request would make each read cost ~50 ms of CPU.
   const basicCache = new Map<string, { userId: number; until: number }>();
 
-  function userActor(user: User, via: UserActor['via'], tokenId: string | null, scope: UserActor['scope']): UserActor {
+  function userActor(user: User, via: UserActor['via'], tokenId: string | null, scope: UserActor['scope'], publisherId: string | null = null): UserActor {
     return {
       kind: 'user',
       userId: user.id,
@@ -38,6 +38,7 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
       tokenId,
       readonly: scope?.permission === 'read-only',
       scope,
+      publisherId,
     };
   }
 
@@ -49,7 +50,7 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     if (!found) throw invalidToken();
     const user = await accounts.getUserById(found.userId);
     if (!user) throw invalidToken();
-    return userActor(user, 'token', found.tokenId, found.scope);
+    return userActor(user, 'token', found.tokenId, found.scope, found.publisherId);
   }
 
   async function fromBasic(encoded: string, ip: string | undefined): Promise<Actor> {

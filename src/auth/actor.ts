@@ -19,6 +19,8 @@ export interface UserActor {
   readonly: boolean;
   /** The token's narrowing of the user's rights; null when not signed in with a token. */
   scope: TokenScope | null;
+  /** The trusted publisher a minted token was issued for (a CI run, not a person, is acting); null otherwise. */
+  publisherId?: string | null;
 }
 
 export const anonymous: AnonymousActor = Object.freeze({ kind: 'anonymous' });

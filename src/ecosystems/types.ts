@@ -6,6 +6,7 @@ import type { EcosystemRules, PackageView, RegistryService, VersionView } from '
 import type { AccountsService } from '../accounts/index.js';
 import type { TokensService } from '../tokens/index.js';
 import type { TrustService } from '../trust/index.js';
+import type { AttestationsService } from '../attestations/index.js';
 
 /** What the composition root hands each adapter: services and the few settings it needs. */
 export interface EcosystemContext {
@@ -13,6 +14,7 @@ export interface EcosystemContext {
   accounts: AccountsService;
   tokens: TokensService;
   trust: TrustService;
+  attestations: AttestationsService;
   log: Logger;
   settings: {
     publicUrl: string;

@@ -138,6 +138,13 @@ export const configFields = {
       '`<iss>/.well-known/openid-configuration` unless `jwksUrl` is set. Replaces the defaults; `{}` turns trusted publishing off.',
     schema: oidcIssuers,
   },
+  sigstoreTrustedRoot: {
+    env: 'BULWARK_SIGSTORE_TRUSTED_ROOT',
+    description:
+      'Path of a Sigstore TrustedRoot JSON file (the Fulcio CAs, Rekor logs and CT logs attestations are verified against); read at start, ' +
+      'never fetched. Unset: uploads with attestations are refused.',
+    schema: z.string().min(1).optional(),
+  },
   packumentMaxAge: {
     env: 'BULWARK_PACKUMENT_MAX_AGE',
     description: 'Cache-Control max-age, in seconds, of package documents.',

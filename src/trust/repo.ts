@@ -92,3 +92,8 @@ export async function mintedBy(db: Db, publisherId: string, now: string): Promis
     .execute();
   return rows.map((row) => row.token_id);
 }
+
+/** An active publisher by id, whatever its package. */
+export async function activePublisherById(db: Db, id: string): Promise<PublisherRow | undefined> {
+  return db.selectFrom('trusted_publishers').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst() as Promise<PublisherRow | undefined>;
+}

@@ -39,6 +39,7 @@ import {
   pruneExpired,
   recordMinted,
   type PublisherRow,
+  activePublisherById,
 } from './repo.js';
 import { LEEWAY_SECONDS, verifyIdToken } from './verify.js';
 
@@ -201,6 +202,16 @@ export function createTrustService({ db, clock, tokens, issuers, fetch }: TrustD
         });
       });
       return toView(row);
+    },
+
+    /**
+     * An active publisher by id, for features acting on an upload a minted token made (the
+     * attestations it carries must come from this publisher's CI identity). No authorization:
+     * the id comes from an authenticated token, never from a request.
+     */
+    async getPublisher(id: string): Promise<PublisherView | null> {
+      const row = await activePublisherById(db, id);
+      return row ? toView(row) : null;
     },
 
     /** The package's active publishers; they show where releases may come from, so owners (and administrators) only. */

@@ -4,6 +4,10 @@ import type { ArtifactView, PackageView, VersionView } from '../../registry/inde
 import type { CoreMetadata } from './core-metadata.js';
 import { comparePypiVersions, isPypiPrerelease } from './versions.js';
 
+// 1.1 (PEP 700). The `provenance` key (PEP 740) is a 1.3 addition, but 1.2 brought PEP 708's
+// `tracks`/`alternate-locations`, which this index does not serve; advertising 1.3 would claim
+// both. So 1.1 stays and `provenance` is sent anyway: clients ignore keys they do not know,
+// and those that read it (pip, uv, pypi-attestations) look for the key, not the version.
 export const SIMPLE_API_VERSION = '1.1';
 
 /** What the adapter keeps per file (artifact metadata). */
@@ -19,6 +23,17 @@ export interface PypiFileData {
 
 export function fileUrl(publicUrl: string, project: string, filename: string): string {
   return `${publicUrl}/pypi/files/${project}/${encodeURIComponent(filename)}`;
+}
+
+/** PEP 740's integrity API: the provenance of one file. */
+export function provenanceUrl(publicUrl: string, project: string, version: string, filename: string): string {
+  return `${publicUrl}/integrity/${project}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}/provenance`;
+}
+
+/** The provenance URL of a file stored with attestations, else null. */
+function provenanceOf(publicUrl: string, project: string, version: VersionView, artifact: ArtifactView): string | null {
+  const companions = artifact.metadata.companions as Record<string, string> | undefined;
+  return companions?.provenance ? provenanceUrl(publicUrl, project, version.version, artifact.filename) : null;
 }
 
 function fileData(artifact: ArtifactView): PypiFileData {
@@ -57,7 +72,7 @@ export function renderSimpleJson(view: PackageView, publicUrl: string): Record<s
         'upload-time': uploadTime(artifact.uploadedAt),
         yanked: yankedValue(version),
         'core-metadata': data.core_metadata_sha256 ? { sha256: data.core_metadata_sha256 } : false,
-        provenance: null,
+        provenance: provenanceOf(publicUrl, project, version, artifact),
       };
     }),
   };
@@ -75,6 +90,8 @@ export function renderSimpleHtml(view: PackageView, publicUrl: string): string {
     if (data.core_metadata_sha256) {
       attributes.push(`data-core-metadata="sha256=${data.core_metadata_sha256}"`, `data-dist-info-metadata="sha256=${data.core_metadata_sha256}"`);
     }
+    const provenance = provenanceOf(publicUrl, project, version, artifact);
+    if (provenance) attributes.push(`data-provenance="${escape(provenance)}"`);
     const yanked = yankedValue(version);
     if (yanked !== false) attributes.push(`data-yanked="${escape(yanked === true ? '' : yanked)}"`);
     return `    <a ${attributes.join(' ')}>${escape(artifact.filename)}</a><br/>`;

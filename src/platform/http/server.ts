@@ -84,6 +84,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    if (!options.log.isLevelEnabled('info')) return;
     request.log.info(
       {
         'http.method': request.method,

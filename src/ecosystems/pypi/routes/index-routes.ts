@@ -6,7 +6,8 @@ import { BulwarkError, notFound } from '../../../platform/errors.js';
 import type { EcosystemRules } from '../../../registry/index.js';
 import type { EcosystemContext } from '../../types.js';
 import { normalizePypiName } from '../names.js';
-import { checkPypiVersion } from '../versions.js';
+import { checkPypiVersion, pypiReleaseKey } from '../versions.js';
+import { parsePypiFilename } from '../filenames.js';
 import { renderJsonApi, renderSimpleHtml, renderSimpleJson, renderSimpleRootHtml, renderSimpleRootJson } from '../render.js';
 
 const SIMPLE_JSON = 'application/vnd.pypi.simple.v1+json';
@@ -32,6 +33,23 @@ export function negotiateSimple(accept: string | undefined): string {
     if (concrete && Number.isFinite(q) && q > 0 && q > best.q) best = { type: concrete, q };
   }
   return best.type;
+}
+
+const INTEGRITY_JSON = 'application/vnd.pypi.integrity.v1+json';
+
+/** The integrity API's negotiation: its own type or JSON (wildcards included); null when neither is acceptable. */
+export function negotiateIntegrity(accept: string | undefined): string | null {
+  if (!accept || accept.trim() === '') return INTEGRITY_JSON;
+  let best: { type: string; q: number } | null = null;
+  for (const part of accept.split(',')) {
+    const [rawType = '', ...params] = part.trim().split(';');
+    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+    const type = rawType.trim().toLowerCase();
+    const concrete =
+      type === INTEGRITY_JSON || type === '*/*' || type === 'application/*' ? INTEGRITY_JSON : type === 'application/json' ? 'application/json' : null;
+    if (concrete && Number.isFinite(q) && q > 0 && (!best || q > best.q)) best = { type: concrete, q };
+  }
+  return best?.type ?? null;
 }
 
 /** Redirects to the normalized spelling of a project URL; returns true when it did. */
@@ -81,6 +99,36 @@ export async function indexRoutes(app: FastifyInstance, ctx: EcosystemContext, r
       return sendBytes(request, reply, companion);
     }
     return sendBytes(request, reply, await registry.openArtifact(rules, project, filename, request.actor));
+  });
+
+  // PEP 740: the provenance of a file uploaded with attestations.
+  app.get('/integrity/:project/:version/:filename/provenance', { config }, async (request, reply) => {
+    const { project, version, filename } = request.params as { project: string; version: string; filename: string };
+    reply.header('Vary', 'Accept');
+    const type = negotiateIntegrity(request.headers.accept);
+    if (!type) return reply.code(406).type('application/json').send({ message: 'Request not acceptable' });
+    const missing = () => reply.code(404).type('application/json').send({ message: `No provenance available for ${filename}` });
+    // The file must belong to the release named in the URL (1.0 and 1.0.0 are one release).
+    let sameRelease = false;
+    try {
+      sameRelease = pypiReleaseKey(parsePypiFilename(filename).version) === pypiReleaseKey(checkPypiVersion(version));
+    } catch {
+      sameRelease = false;
+    }
+    if (!sameRelease) return missing();
+    let companion;
+    try {
+      companion = await registry.openCompanion(rules, project, filename, 'provenance', request.actor);
+    } catch (error) {
+      if (error instanceof BulwarkError && error.kind === 'not_found') return missing();
+      throw error;
+    }
+    const etag = `"${companion.sha256}"`;
+    reply.header('ETag', etag);
+    // Bound to an immutable file; private packages' provenance stays out of shared caches.
+    reply.header('Cache-Control', request.actor.kind === 'user' ? 'private, max-age=3600' : 'public, max-age=3600');
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.type(type).send(companion.bytes);
   });
 
   app.get('/pypi/:project/json', { config }, async (request, reply) => {

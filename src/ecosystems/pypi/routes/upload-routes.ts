@@ -17,6 +17,18 @@ import type { PypiFileData } from '../render.js';
 
 const FILETYPES = { sdist: 'sdist', bdist_wheel: 'wheel' } as const;
 
+/** The predicate types PyPI accepts in attestations: its publish attestation and SLSA provenance. */
+export const ATTESTATION_PREDICATE_TYPES = ['https://docs.pypi.org/attestations/publish/v1', 'https://slsa.dev/provenance/v1'] as const;
+
+/** Whether an attestation's subject names the uploaded file: equal once both are parsed as distribution filenames. */
+function sameDistribution(claimed: string, filename: string): boolean {
+  try {
+    return JSON.stringify(parsePypiFilename(claimed)) === JSON.stringify(parsePypiFilename(filename));
+  } catch {
+    return false;
+  }
+}
+
 export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, rules: EcosystemRules, renderError: ErrorRenderer) {
   const { registry } = ctx;
 
@@ -29,9 +41,12 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
         throw invalid('UPLOAD_ACTION_UNSUPPORTED', `Unsupported :action ${JSON.stringify(form.action.slice(0, 40))}; only file_upload is.`);
       }
       if (form.protocolVersion !== '1') throw invalid('UPLOAD_PROTOCOL_UNSUPPORTED', 'Unknown protocol_version; use 1.');
-      if (form.attestations !== undefined) {
-        throw invalid('ATTESTATIONS_UNSUPPORTED', 'Invalid attestations supplied during upload: attestations are only supported when using Trusted Publishing.');
+      // PEP 740: only an upload by a trusted publisher (its minted token) may carry attestations.
+      const publisherId = request.actor.kind === 'user' ? request.actor.publisherId : null;
+      if (form.attestations !== undefined && !publisherId) {
+        throw invalid('ATTESTATIONS_UNSUPPORTED', 'Invalid attestations supplied during upload: Attestations are only supported when using Trusted Publishing.');
       }
+      const attestations = form.attestations === undefined ? undefined : ctx.attestations.readAttestationsJson(form.attestations);
       const kind = FILETYPES[form.filetype as keyof typeof FILETYPES];
       if (!kind) throw invalid('FILETYPE_INVALID', 'Use a known file type (sdist or bdist_wheel).');
       const file = parsePypiFilename(form.filename);
@@ -69,7 +84,7 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
           metadata,
           companions,
         },
-        inspect: (listing: import('../../../platform/archive/index.js').ArchiveListing, digests: import('../../../platform/crypto.js').Digests) => {
+        inspect: async (listing: import('../../../platform/archive/index.js').ArchiveListing, digests: import('../../../platform/crypto.js').Digests) => {
           // md5 is not among the digests the core checks; it is still compared, after the
           // uploader was authorized.
           if (form.md5 && form.md5 !== md5) {
@@ -93,6 +108,18 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
             data.core_metadata_sha256 = createHash('sha256').update(inspected.metadataBytes).digest('hex');
           }
           Object.assign(metadata, data);
+          // Verified once the file's digest is known and before anything is stored; the
+          // provenance is served by the integrity API.
+          if (attestations !== undefined && publisherId) {
+            const provenance = await ctx.attestations.verifyUpload({
+              publisherId,
+              attestations,
+              subject: { name: form.filename, sha256: digests.sha256 },
+              allowedPredicateTypes: ATTESTATION_PREDICATE_TYPES,
+              sameName: sameDistribution,
+            });
+            companions.provenance = Buffer.from(JSON.stringify(provenance));
+          }
         },
       };
       await registry.publish(request.actor, publishRequest, metadataEntryMatcher(kind));
