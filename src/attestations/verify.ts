@@ -64,7 +64,7 @@ const attestationShape = z.object({
   version: z.literal(1),
   verification_material: z.object({
     certificate: base64,
-    // One Rekor entry, as the publishing tools produce (and pypi-attestations reads).
+    // One Rekor entry, as the publishing tools produce and their verifiers expect.
     transparency_entries: z.array(z.record(z.string(), z.unknown())).length(1),
   }),
   envelope: z.object({ statement: base64, signature: base64 }),

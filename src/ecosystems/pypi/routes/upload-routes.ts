@@ -148,6 +148,14 @@ export async function uploadRoutes(app: FastifyInstance, ctx: EcosystemContext, 
     return existing?.version ?? version;
   }
 
+  // Delete a release: the core's unpublish policy decides (window after publication, no
+  // dependents), and the version number stays a tombstone: its files can never be uploaded again.
+  app.delete('/pypi/:project/:version', { config: { action: 'package:unpublish', renderError } }, async (request) => {
+    const { project, version } = request.params as { project: string; version: string };
+    await registry.unpublish(rules, project, [checkPypiVersion(version)], request.actor);
+    return { ok: true };
+  });
+
   // Yank (with an optional reason) and un-yank a release: resolvers skip it unless pinned exactly.
   app.put('/pypi/:project/:version/yank', { config: { action: 'package:unpublish', renderError } }, async (request) => {
     const { project, version } = request.params as { project: string; version: string };
