@@ -70,6 +70,17 @@ export function createRegistryService(deps: RegistryDeps) {
     return head;
   }
 
+  async function liveVersionOrThrow(head: PackageHead, version: string): Promise<{ id: number; state: string }> {
+    const row = await db
+      .selectFrom('versions')
+      .select(['id', 'state'])
+      .where('package_id', '=', head.id)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (!row || row.state === 'removed') throw versionNotFound(version);
+    return row;
+  }
+
   async function viewOrThrow(head: PackageHead): Promise<PackageView> {
     const view = await loadView(db, head);
     if (view.versions.length === 0) {
@@ -154,13 +165,7 @@ export function createRegistryService(deps: RegistryDeps) {
     async setTag(rules: EcosystemRules, rawName: string, tag: string, version: string, actor: Actor): Promise<void> {
       checkTag(rules, tag);
       const head = await headOrThrow(rules, rawName, actor, 'package:tag');
-      const row = await db
-        .selectFrom('versions')
-        .select(['id', 'state'])
-        .where('package_id', '=', head.id)
-        .where('version', '=', version)
-        .executeTakeFirst();
-      if (!row || row.state === 'removed') throw versionNotFound(version);
+      const row = await liveVersionOrThrow(head, version);
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('dist_tags').where('package_id', '=', head.id).where('tag', '=', tag).execute();
         await trx.insertInto('dist_tags').values({ package_id: head.id, tag, version_id: row.id }).execute();
@@ -294,13 +299,7 @@ export function createRegistryService(deps: RegistryDeps) {
      */
     async setYanked(rules: EcosystemRules, rawName: string, version: string, reason: string | null, actor: Actor): Promise<void> {
       const head = await headOrThrow(rules, rawName, actor, 'package:unpublish');
-      const row = await db
-        .selectFrom('versions')
-        .select(['id', 'state'])
-        .where('package_id', '=', head.id)
-        .where('version', '=', version)
-        .executeTakeFirst();
-      if (!row || row.state === 'removed') throw versionNotFound(version);
+      const row = await liveVersionOrThrow(head, version);
       const yanking = reason !== null;
       if ((row.state === 'yanked') === yanking) throw versionYankState(version, yanking);
       if (reason !== null && reason.length > 1024) {
