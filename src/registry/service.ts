@@ -1,13 +1,13 @@
 // Use cases of the ecosystem-neutral core. Adapters call these with their EcosystemRules;
 // nothing here knows which ecosystem it serves.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/index.js';
 import type { BlobStore } from '../platform/blobs/index.js';
 import type { Clock } from '../platform/clock.js';
 import { BulwarkError } from '../platform/errors.js';
 import { appendEvent } from '../events/index.js';
 import { authorize, eventActor, type Actor, type Action } from '../auth/index.js';
-import { blobKeysOfVersions, findDependents, findHead, findRevision, isBlobLive, loadOwners, loadOwnersOf, loadView } from './repo.js';
+import { blobKeysOfVersions, findDependents, findHead, findRevision, isBlobLive, loadOwners, loadView } from './repo.js';
 import {
   versionYankState,
   artifactNotFound,
@@ -22,6 +22,7 @@ import {
 } from './errors.js';
 import { createRenderedDocument, DocumentCache, type RenderedDocument } from './read-cache.js';
 import { BlobCache } from './blob-cache.js';
+import { searchPackages, type SearchHit, type SearchOptions } from './search.js';
 import { checkTag } from './tags.js';
 import { publish } from './publish/pipeline.js';
 import type { EcosystemRules, PackageHead, PackageView, PublishRequest, PublishResult } from './types.js';
@@ -45,16 +46,6 @@ export interface OpenedArtifact {
   stream: NodeJS.ReadableStream | null;
 }
 
-export interface SearchHit {
-  ecosystem: string;
-  name: string;
-  version: string;
-  description: string;
-  keywords: string[];
-  date: string;
-  publisher: { name: string; email: string } | null;
-  owners: Array<{ name: string; email: string }>;
-}
 
 
 export function createRegistryService(deps: RegistryDeps) {
@@ -395,73 +386,9 @@ export function createRegistryService(deps: RegistryDeps) {
       });
     },
 
-    /** Packages whose name or latest description matches, public ones and those the actor owns. */
-    async search(text: string, options: { from: number; size: number; ecosystem?: string }, actor: Actor): Promise<{ total: number; hits: SearchHit[] }> {
-      const needle = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      // A package's current version: what its `latest` tag names, else its newest live version
-      // (ecosystems without tags).
-      const current = sql<number>`coalesce(
-        (select dt.version_id from dist_tags dt where dt.package_id = packages.id and dt.tag = 'latest'),
-        (select v2.id from versions v2 where v2.package_id = packages.id and v2.state not in ('removed', 'yanked')
-          order by v2.published_at desc, v2.id desc limit 1))`;
-      let query = db
-        .selectFrom('packages')
-        .innerJoin('versions', (join) => join.on('versions.id', '=', current))
-        .leftJoin('users', 'users.id', 'versions.published_by')
-        .select([
-          'packages.id',
-          'packages.ecosystem',
-          'packages.display_name',
-          'packages.updated_at',
-          'versions.version',
-          'versions.manifest',
-          'versions.description',
-          'users.name as publisher_name',
-          'users.email as publisher_email',
-        ])
-        .where((eb) =>
-          eb.or([
-            eb(eb.fn('lower', ['packages.display_name']), 'like', eb.val(needle)),
-            eb(eb.fn('lower', ['versions.description']), 'like', eb.val(needle)),
-            eb(eb.fn('lower', ['versions.manifest']), 'like', eb.val(needle)),
-          ]),
-        )
-        .where((eb) =>
-          actor.kind === 'user'
-            ? eb.or([
-                eb('packages.access', '=', 'public'),
-                eb('packages.id', 'in', eb.selectFrom('package_owners').select('package_id').where('user_id', '=', actor.userId)),
-              ])
-            : eb('packages.access', '=', 'public'),
-        );
-      if (options.ecosystem) query = query.where('packages.ecosystem', '=', options.ecosystem);
-      const rows = await query.orderBy('packages.display_name', 'asc').limit(500).execute();
-      // Exact and prefix name matches first; the LIKE above also matched manifests loosely.
-      const q = text.toLowerCase();
-      const ranked = rows
-        .map((row) => {
-          const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
-          const description = row.description ?? '';
-          const keywords = Array.isArray(manifest.keywords) ? manifest.keywords.filter((k): k is string => typeof k === 'string') : [];
-          const name = row.display_name.toLowerCase();
-          const rank = name === q ? 0 : name.startsWith(q) ? 1 : name.includes(q) ? 2 : keywords.some((k) => k.toLowerCase().includes(q)) || description.toLowerCase().includes(q) ? 3 : 9;
-          return { row, description, keywords, rank };
-        })
-        .filter((r) => r.rank < 9)
-        .sort((a, b) => a.rank - b.rank || a.row.display_name.localeCompare(b.row.display_name));
-      const page = ranked.slice(options.from, options.from + options.size);
-      const owners = await loadOwnersOf(db, page.map((p) => p.row.id));
-      const hits: SearchHit[] = page.map(({ row, description, keywords }) => ({
-        ecosystem: row.ecosystem,
-        name: row.display_name,
-        version: row.version,
-        description,
-        keywords,
-        date: row.updated_at,
-        publisher: row.publisher_name ? { name: row.publisher_name, email: row.publisher_email ?? '' } : null,
-        owners: owners.get(row.id) ?? [],
-      }));
-      return { total: ranked.length, hits };
+    /** Packages whose name or current description matches, public ones and those the actor owns. */
+    async search(text: string, options: SearchOptions, actor: Actor): Promise<{ total: number; hits: SearchHit[] }> {
+      return searchPackages(db, text, options, actor);
     },
 
     /** Packages a user owns, for their profile page. */
@@ -508,3 +435,4 @@ function normalizeForRead(rules: EcosystemRules, rawName: string): string {
 }
 
 export type RegistryService = ReturnType<typeof createRegistryService>;
+export type { SearchHit };
