@@ -92,6 +92,11 @@ export function routeNeedsUser(action: string): boolean {
   return action === 'user' || action === 'admin' || action.startsWith('account:');
 }
 
+/** Whether the actor may read every package (lists then need no visibility filter). */
+export function readsEveryPackage(actor: Actor): boolean {
+  return actor.kind === 'user' && isAdmin(actor);
+}
+
 /** Refuses anyone not signed in; afterwards the actor is known to be a user. */
 export function requireUser(actor: Actor): asserts actor is UserActor {
   if (actor.kind !== 'user') {

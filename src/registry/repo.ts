@@ -1,5 +1,6 @@
 // Kysely queries of the registry core. Private to registry/: other code goes through service.ts.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { readsEveryPackage, type Actor } from '../auth/index.js';
 import type { Database } from '../platform/db/index.js';
 import type { Access, ArtifactView, PackageHead, PackageView, PersonView, VersionState, VersionView } from './types.js';
 
@@ -240,4 +241,17 @@ export async function blobKeysOfVersions(db: Executor, versionIds: number[]): Pr
     for (const key of Object.values(companions)) keys.add(key);
   }
   return [...keys];
+}
+
+/**
+ * The policy's `package:read` rule as a filter for lists: public packages, the actor's own,
+ * or everything for an administrator (auth/policy.ts decides who that is).
+ */
+export function visibleTo(eb: ExpressionBuilder<Database, 'packages'>, actor: Actor) {
+  if (readsEveryPackage(actor)) return sql<boolean>`1 = 1`;
+  if (actor.kind !== 'user') return eb('packages.access', '=', 'public');
+  return eb.or([
+    eb('packages.access', '=', 'public'),
+    eb('packages.id', 'in', eb.selectFrom('package_owners').select('package_id').where('user_id', '=', actor.userId)),
+  ]);
 }

@@ -3,7 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/index.js';
 import type { Actor } from '../auth/index.js';
-import { loadOwnersOf } from './repo.js';
+import { loadOwnersOf, visibleTo } from './repo.js';
 
 export interface SearchHit {
   ecosystem: string;
@@ -52,14 +52,7 @@ export async function searchPackages(db: Kysely<Database>, text: string, options
         eb(eb.fn('lower', ['versions.manifest']), 'like', eb.val(needle)),
       ]),
     )
-    .where((eb) =>
-      actor.kind === 'user'
-        ? eb.or([
-            eb('packages.access', '=', 'public'),
-            eb('packages.id', 'in', eb.selectFrom('package_owners').select('package_id').where('user_id', '=', actor.userId)),
-          ])
-        : eb('packages.access', '=', 'public'),
-    );
+    .where((eb) => visibleTo(eb, actor));
   if (options.ecosystem) query = query.where('packages.ecosystem', '=', options.ecosystem);
   const rows = await query.orderBy('packages.display_name', 'asc').limit(500).execute();
   // Exact and prefix name matches first; the LIKE above also matched manifests loosely.

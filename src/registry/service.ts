@@ -6,8 +6,8 @@ import type { BlobStore } from '../platform/blobs/index.js';
 import type { Clock } from '../platform/clock.js';
 import { BulwarkError } from '../platform/errors.js';
 import { appendEvent } from '../events/index.js';
-import { authorize, eventActor, type Actor, type Action } from '../auth/index.js';
-import { blobKeysOfVersions, findDependents, findHead, findRevision, isBlobLive, loadOwners, loadView } from './repo.js';
+import { authorize, can, eventActor, type Actor, type Action } from '../auth/index.js';
+import { blobKeysOfVersions, findDependents, findHead, findRevision, isBlobLive, loadOwners, loadView, visibleTo } from './repo.js';
 import {
   versionYankState,
   artifactNotFound,
@@ -230,7 +230,8 @@ export function createRegistryService(deps: RegistryDeps) {
         .execute();
       const targets = versions === 'all' ? live : versions.map((v) => live.find((r) => r.version === v) ?? throwNotFound(v));
       if (targets.length === 0) throw versionNotFound(versions === 'all' ? '*' : versions.join(', '));
-      const isAdmin = actor.kind === 'user' && actor.isAdmin;
+      // Administrators may take down a version at any age (moderation); owners within the window.
+      const isAdmin = can(actor, 'admin');
       const now = clock.now().getTime();
       for (const target of targets) {
         const ageHours = (now - Date.parse(target.published_at)) / 3_600_000;
@@ -343,14 +344,7 @@ export function createRegistryService(deps: RegistryDeps) {
         .select(['packages.name', 'packages.display_name'])
         .where('packages.ecosystem', '=', rules.id)
         .where((eb) => eb.exists(eb.selectFrom('versions').select('versions.id').whereRef('versions.package_id', '=', 'packages.id').where('versions.state', '!=', 'removed')))
-        .where((eb) =>
-          actor.kind === 'user'
-            ? eb.or([
-                eb('packages.access', '=', 'public'),
-                eb('packages.id', 'in', eb.selectFrom('package_owners').select('package_id').where('user_id', '=', actor.userId)),
-              ])
-            : eb('packages.access', '=', 'public'),
-        )
+        .where((eb) => visibleTo(eb, actor))
         .orderBy('packages.name', 'asc')
         .execute();
       return rows.map((r) => ({ name: r.name, displayName: r.display_name }));
@@ -396,14 +390,12 @@ export function createRegistryService(deps: RegistryDeps) {
       const rows = await db
         .selectFrom('package_owners')
         .innerJoin('packages', 'packages.id', 'package_owners.package_id')
-        .select(['packages.ecosystem', 'packages.display_name', 'packages.access', 'packages.updated_at'])
+        .select(['packages.ecosystem', 'packages.display_name', 'packages.updated_at'])
         .where('package_owners.user_id', '=', userId)
+        .where((eb) => visibleTo(eb, actor))
         .orderBy('packages.display_name', 'asc')
         .execute();
-      const self = actor.kind === 'user' && (actor.userId === userId || actor.isAdmin);
-      return rows
-        .filter((r) => r.access === 'public' || self)
-        .map((r) => ({ ecosystem: r.ecosystem, name: r.display_name, updatedAt: r.updated_at }));
+      return rows.map((r) => ({ ecosystem: r.ecosystem, name: r.display_name, updatedAt: r.updated_at }));
     },
 
   };

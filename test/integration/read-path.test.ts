@@ -124,6 +124,10 @@ for (const storage of storagePairs) {
       const search = await (await fetch(`${t.url}/-/v1/search?text=secret`)).json();
       assert.equal(search.total, 0);
       assert.equal((await fetch(`${t.url}/-/v1/search?text=secret`, { headers: { authorization: `Bearer ${carol.token}` } }).then((r) => r.json())).total, 1);
+      // Administrators read every package, in lists too (the policy's package:read rule).
+      const admin = await t.tokenFor('admin');
+      assert.equal((await fetch(`${t.url}/-/v1/search?text=secret`, { headers: { authorization: `Bearer ${admin}` } }).then((r) => r.json())).total, 1);
+      assert.equal((await fetch(`${t.url}/@carol%2fsecret`, { headers: { authorization: `Bearer ${admin}` } })).status, 200);
     });
 
     test('write=true always returns the full document, fresh', async () => {
