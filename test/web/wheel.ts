@@ -1,45 +1,7 @@
-// A tiny valid wheel, built by code for the web tests (a zip of stored/deflated entries with a
-// central directory, as src/platform/archive/zip.ts reads it), and the multipart form twine posts
-// to /legacy/ to upload it.
+// A tiny valid wheel, built by code for the web tests (with the shared zip writer), and the
+// multipart form twine posts to /legacy/ to upload it.
 import { createHash, randomBytes } from 'node:crypto';
-import { crc32, deflateRawSync } from 'node:zlib';
-
-function u16(value: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16LE(value);
-  return b;
-}
-
-function u32(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(value >>> 0);
-  return b;
-}
-
-/** A zip archive of deflated files. */
-export function buildZip(files: Array<{ name: string; data: string | Buffer }>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const file of files) {
-    const content = Buffer.from(file.data);
-    const data = deflateRawSync(content);
-    const name = Buffer.from(file.name, 'utf8');
-    const crc = crc32(content);
-    // version needed, flags (UTF-8 names), method 8, time, date, crc, sizes, name length, extra length
-    const common = [u16(20), u16(0x800), u16(8), u16(0), u16(0x21), u32(crc), u32(data.length), u32(content.length), u16(name.length), u16(0)];
-    const local = Buffer.concat([u32(0x04034b50), ...common, name, data]);
-    centrals.push(Buffer.concat([
-      u32(0x02014b50), u16((3 << 8) | 20), ...common,
-      u16(0), u16(0), u16(0), u32((0o100644 << 16) >>> 0), u32(offset), name,
-    ]));
-    locals.push(local);
-    offset += local.length;
-  }
-  const central = Buffer.concat(centrals);
-  const end = Buffer.concat([u32(0x06054b50), u16(0), u16(0), u16(files.length), u16(files.length), u32(central.length), u32(offset), u16(0)]);
-  return Buffer.concat([...locals, central, end]);
-}
+import { buildZip } from '../helpers/pypi-dist.js';
 
 export interface Wheel {
   filename: string;
