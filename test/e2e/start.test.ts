@@ -10,11 +10,23 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/test-app.js';
 
 interface Started {
+  port: number;
   output: () => string;
   stop: () => Promise<void>;
 }
 
-async function npmStart(dataDir: string, port: number): Promise<Started> {
+/** `npm start` on a free port; again on another if that port was taken before the server bound it. */
+async function npmStart(dataDir: string): Promise<Started> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await npmStartOn(dataDir, await freePort());
+    } catch (error) {
+      if (!/EADDRINUSE/.test(String(error)) || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function npmStartOn(dataDir: string, port: number): Promise<Started> {
   const env = { ...process.env, BULWARK_DATA_DIR: dataDir, BULWARK_PORT: String(port), BULWARK_ADMIN_PASSWORD: '' };
   const child = spawn('npm', ['start'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
@@ -29,6 +41,7 @@ async function npmStart(dataDir: string, port: number): Promise<Started> {
   });
   await ready;
   return {
+    port,
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -41,8 +54,8 @@ async function npmStart(dataDir: string, port: number): Promise<Started> {
 test('npm start serves a registry and prints the one-time admin password once', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-start-'));
   try {
-    const port = await freePort();
-    const first = await npmStart(dataDir, port);
+    const first = await npmStart(dataDir);
+    const port = first.port;
     let password: string;
     try {
       const match = /One-time password: (\S+)/.exec(first.output());
@@ -61,10 +74,10 @@ test('npm start serves a registry and prints the one-time admin password once', 
     } finally {
       await first.stop();
     }
-    const second = await npmStart(dataDir, port);
+    const second = await npmStart(dataDir);
     try {
       assert.doesNotMatch(second.output(), /One-time password/);
-      assert.equal((await fetch(`http://127.0.0.1:${port}/-/ping`)).status, 200);
+      assert.equal((await fetch(`http://127.0.0.1:${second.port}/-/ping`)).status, 200);
     } finally {
       await second.stop();
     }

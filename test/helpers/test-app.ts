@@ -33,32 +33,50 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const PORT_ATTEMPTS = 5;
+
+/**
+ * Builds an app for a free port and listens on it. A port found free can be taken before we
+ * listen (an outgoing connection's ephemeral port, from the same range), so EADDRINUSE means
+ * "build again on another port", a few times, never a failed test.
+ */
+export async function listenOnFreePort(build: (port: number) => Promise<BulwarkApp>): Promise<{ app: BulwarkApp; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const app = await build(port);
+    try {
+      await app.http.listen({ host: '127.0.0.1', port });
+      return { app, port };
+    } catch (error) {
+      await app.close();
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
 const TABLES = ['users', 'tokens', 'packages', 'package_owners', 'versions', 'artifacts', 'dist_tags', 'dependencies', 'events'] as const;
 
 export async function createTestApp(
   options: { storage?: StoragePair; config?: Record<string, unknown>; clock?: Clock } = {},
 ): Promise<TestApp> {
   const storage = await prepareStorage(options.storage ?? 'sqlite+files');
-  const port = await freePort();
-  const config = loadConfig(
-    {},
-    {
-      host: '127.0.0.1',
-      port,
-      adminPassword: ADMIN_PASSWORD,
-      logLevel: 'silent',
-      ...storage.overrides,
-      ...options.config,
-    },
-  );
   let app: BulwarkApp;
+  let port: number;
   try {
-    app = await createApp({ config, ...(options.clock ? { clock: options.clock } : {}) });
-    await app.http.listen({ host: '127.0.0.1', port });
+    ({ app, port } = await listenOnFreePort((candidate) =>
+      createApp({
+        config: loadConfig(
+          {},
+          { host: '127.0.0.1', port: candidate, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', ...storage.overrides, ...options.config },
+        ),
+        ...(options.clock ? { clock: options.clock } : {}),
+      }),
+    ));
   } catch (error) {
     await storage.cleanup();
     throw error;
   }
+  const config = app.config;
 
   const tokenFor = async (name: string, opts: { readonly?: boolean } = {}) => {
     const user = await app.accounts.getUserByName(name);

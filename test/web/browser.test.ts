@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../helpers/test-app.js';
+import { listenOnFreePort } from '../helpers/test-app.js';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
@@ -98,12 +98,10 @@ describe('web UI in chromium', () => {
       `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium) to run the web UI tests`,
     );
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-web-'));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    app = await createApp({
-      config: loadConfig({}, { host: '127.0.0.1', port, publicUrl: url, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent' }),
-    });
-    await app.http.listen({ host: '127.0.0.1', port });
+    ({ app } = await listenOnFreePort((port) =>
+      createApp({ config: loadConfig({}, { host: '127.0.0.1', port, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent' }) }),
+    ));
+    url = app.config.publicUrl;
 
     const login = await fetch(`${url}/-/user/org.couchdb.user:admin`, {
       method: 'PUT',
