@@ -42,13 +42,21 @@ export function sendDocument(
   return reply.send(document.body);
 }
 
-/** Immutable content addressed by digest: cacheable forever. */
-export function sendBytes(request: FastifyRequest, reply: FastifyReply, content: { sha256: string; size: number; bytes: Buffer | null; stream: NodeJS.ReadableStream | null }) {
+/**
+ * Immutable content addressed by digest: cacheable forever by default. Callers may name another
+ * type, or a shorter or private cache policy (e.g. for content of a restricted package).
+ */
+export function sendBytes(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  content: { sha256: string; size: number; bytes: Buffer | null; stream: NodeJS.ReadableStream | null },
+  options: { contentType?: string; cacheControl?: string } = {},
+) {
   const etag = `"${content.sha256}"`;
   reply.header('ETag', etag);
-  reply.header('Cache-Control', 'public, max-age=31536000, immutable');
+  reply.header('Cache-Control', options.cacheControl ?? 'public, max-age=31536000, immutable');
   if (matchesEtag(request, etag)) return reply.code(304).send();
-  reply.type('application/octet-stream');
+  reply.type(options.contentType ?? 'application/octet-stream');
   reply.header('Content-Length', content.size);
   return reply.send(content.bytes ?? content.stream);
 }

@@ -1,7 +1,7 @@
 // The read side pip and tools use: the simple API (PEP 503/691), files and their core metadata
 // (PEP 658), and the JSON API. Names are looked up normalized; other spellings redirect.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendBytes, sendDocument, type ErrorRenderer } from '../../../platform/http/index.js';
+import { negotiate, sendBytes, sendDocument, type ErrorRenderer } from '../../../platform/http/index.js';
 import { BulwarkError, notFound } from '../../../platform/errors.js';
 import type { EcosystemRules } from '../../../registry/index.js';
 import type { EcosystemContext } from '../../types.js';
@@ -14,42 +14,32 @@ const SIMPLE_JSON = 'application/vnd.pypi.simple.v1+json';
 const SIMPLE_HTML = 'application/vnd.pypi.simple.v1+html';
 const TEXT_HTML = 'text/html';
 
-/** PEP 691 negotiation: the acceptable type with the highest q; text/html when nothing matches. */
+// PEP 691: the `latest` aliases mean v1; with no Accept header, or nothing acceptable, text/html.
+const SIMPLE_OFFERS = {
+  [SIMPLE_JSON]: SIMPLE_JSON,
+  'application/vnd.pypi.simple.latest+json': SIMPLE_JSON,
+  [SIMPLE_HTML]: SIMPLE_HTML,
+  'application/vnd.pypi.simple.latest+html': SIMPLE_HTML,
+  [TEXT_HTML]: TEXT_HTML,
+};
+
 export function negotiateSimple(accept: string | undefined): string {
-  if (!accept) return TEXT_HTML;
-  let best = { type: TEXT_HTML, q: -1 };
-  for (const part of accept.split(',')) {
-    const [rawType = '', ...params] = part.trim().split(';');
-    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
-    const type = rawType.trim().toLowerCase();
-    const concrete =
-      type === SIMPLE_JSON || type === 'application/vnd.pypi.simple.latest+json'
-        ? SIMPLE_JSON
-        : type === SIMPLE_HTML || type === 'application/vnd.pypi.simple.latest+html'
-          ? SIMPLE_HTML
-          : type === TEXT_HTML
-            ? TEXT_HTML
-            : null;
-    if (concrete && Number.isFinite(q) && q > 0 && q > best.q) best = { type: concrete, q };
-  }
-  return best.type;
+  return (accept && negotiate(accept, SIMPLE_OFFERS)) || TEXT_HTML;
 }
 
 const INTEGRITY_JSON = 'application/vnd.pypi.integrity.v1+json';
+// The integrity API: its own type or JSON, wildcards meaning its own type.
+const INTEGRITY_OFFERS = {
+  [INTEGRITY_JSON]: INTEGRITY_JSON,
+  '*/*': INTEGRITY_JSON,
+  'application/*': INTEGRITY_JSON,
+  'application/json': 'application/json',
+};
 
-/** The integrity API's negotiation: its own type or JSON (wildcards included); null when neither is acceptable. */
+/** The integrity API's type for this Accept header; null when neither is acceptable. */
 export function negotiateIntegrity(accept: string | undefined): string | null {
   if (!accept || accept.trim() === '') return INTEGRITY_JSON;
-  let best: { type: string; q: number } | null = null;
-  for (const part of accept.split(',')) {
-    const [rawType = '', ...params] = part.trim().split(';');
-    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
-    const type = rawType.trim().toLowerCase();
-    const concrete =
-      type === INTEGRITY_JSON || type === '*/*' || type === 'application/*' ? INTEGRITY_JSON : type === 'application/json' ? 'application/json' : null;
-    if (concrete && Number.isFinite(q) && q > 0 && (!best || q > best.q)) best = { type: concrete, q };
-  }
-  return best?.type ?? null;
+  return negotiate(accept, INTEGRITY_OFFERS);
 }
 
 /** Redirects to the normalized spelling of a project URL; returns true when it did. */
@@ -123,12 +113,9 @@ export async function indexRoutes(app: FastifyInstance, ctx: EcosystemContext, r
       if (error instanceof BulwarkError && error.kind === 'not_found') return missing();
       throw error;
     }
-    const etag = `"${companion.sha256}"`;
-    reply.header('ETag', etag);
     // Bound to an immutable file; private packages' provenance stays out of shared caches.
-    reply.header('Cache-Control', request.actor.kind === 'user' ? 'private, max-age=3600' : 'public, max-age=3600');
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    return reply.type(type).send(companion.bytes);
+    const cacheControl = request.actor.kind === 'user' ? 'private, max-age=3600' : 'public, max-age=3600';
+    return sendBytes(request, reply, companion, { contentType: type, cacheControl });
   });
 
   app.get('/pypi/:project/json', { config }, async (request, reply) => {
