@@ -71,6 +71,8 @@ export interface PublishBodyOptions {
   data?: string;
   tag?: string;
   access?: 'public' | 'restricted' | null;
+  /** The README npm reads from the package folder and sends in the body. */
+  readme?: string;
   /** Top-level fields merged over the document last (e.g. a different `name`). */
   document?: Record<string, unknown>;
 }
@@ -87,7 +89,7 @@ export function publishBody(name: string, version: string, tarball: Buffer, opti
     versions: {
       [version]: {
         ...manifest,
-        readme: 'ERROR: No README data found!',
+        readme: options.readme ?? 'ERROR: No README data found!',
         _id: `${name}@${version}`,
         _nodeVersion: '20.20.2',
         _npmVersion: '11.19.1',

@@ -8,12 +8,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listenOnFreePort } from '../helpers/test-app.js';
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { chromium, type Browser } from 'playwright-core';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { npmPublish } from '../helpers/tarball.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/page.js';
 import { buildWheel, uploadForm } from './wheel.js';
 
@@ -40,43 +38,9 @@ const README = [
 ].join('\n');
 
 
-/** A real npm tarball: package/package.json and package/README.md, gzipped. */
-async function buildTarball(manifest: Record<string, unknown>, readme: string): Promise<Buffer> {
-  const tar = pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    tar.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-    tar.on('end', () => resolve());
-    tar.on('error', reject);
-  });
-  tar.entry({ name: 'package/package.json', mode: 0o644 }, JSON.stringify(manifest, null, 2));
-  tar.entry({ name: 'package/README.md', mode: 0o644 }, readme);
-  tar.finalize();
-  await done;
-  return gzipSync(Buffer.concat(chunks));
-}
-
 async function publish(url: string, token: string, version: string): Promise<void> {
   const manifest = { name: PACKAGE, version, description: 'Shows how Bulwark renders a package', license: 'MIT', homepage: 'https://example.com/bw-web-demo' };
-  const tarball = await buildTarball(manifest, README);
-  const filename = `${PACKAGE}-${version}.tgz`;
-  const body = {
-    _id: PACKAGE,
-    name: PACKAGE,
-    'dist-tags': { latest: version },
-    versions: {
-      [version]: {
-        ...manifest,
-        readme: README,
-        dist: {
-          integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
-          shasum: createHash('sha1').update(tarball).digest('hex'),
-          tarball: `${url}/${PACKAGE}/-/${filename}`,
-        },
-      },
-    },
-    _attachments: { [filename]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
-  };
+  const { body } = await npmPublish(manifest, { files: { 'README.md': README }, readme: README });
   const response = await fetch(`${url}/${PACKAGE}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { cookie, csrfOf, form, FORM, type Injected } from './forms.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/page.js';
 import { safeLocalPath } from '../../src/web/paths.js';
 import { checkDoubleSubmit, checkSessionCsrf, sessionCsrfToken } from '../../src/web/csrf.js';
@@ -15,20 +16,7 @@ import { securityTxtExpiry } from '../../src/web/security-txt.js';
 const ADMIN_PASSWORD = 'correct-horse-battery';
 const PUBLIC_URL = 'https://registry.example.test';
 
-type Injected = Awaited<ReturnType<BulwarkApp['http']['inject']>>;
 
-function csrfOf(page: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(page);
-  assert.ok(match, 'the page has a CSRF field');
-  return match[1]!;
-}
-
-function cookie(response: Injected, name: string) {
-  return response.cookies.find((c) => c.name === name);
-}
-
-const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 describe('web pages', () => {
   let app: BulwarkApp;

@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { cookie, csrfOf, form, FORM, type Injected } from './forms.js';
+import { integrityOf, npmPublish, shasumOf } from '../helpers/tarball.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/page.js';
 import { buildWheel, uploadForm, type Wheel } from './wheel.js';
 
@@ -23,36 +23,8 @@ const README = '# Readme <script>alert(1)</script>\n\nA project for the web test
 const FORM_EXPIRED = 'This form has expired or was not sent from this site. Please try again.';
 const NOT_OWNER = 'Only the owners of this package can yank or un-yank its versions.';
 
-type Injected = Awaited<ReturnType<BulwarkApp['http']['inject']>>;
 
-const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-function csrfOf(page: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(page);
-  assert.ok(match, 'the page has a CSRF field');
-  return match[1]!;
-}
-
-function cookie(response: Injected, name: string) {
-  return response.cookies.find((c) => c.name === name);
-}
-
-/** An npm tarball: package/package.json and package/README.md, gzipped. */
-async function buildTarball(manifest: Record<string, unknown>, readme: string): Promise<Buffer> {
-  const tar = pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    tar.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-    tar.on('end', () => resolve());
-    tar.on('error', reject);
-  });
-  tar.entry({ name: 'package/package.json', mode: 0o644 }, JSON.stringify(manifest));
-  tar.entry({ name: 'package/README.md', mode: 0o644 }, readme);
-  tar.finalize();
-  await done;
-  return gzipSync(Buffer.concat(chunks));
-}
 
 describe('package pages of every ecosystem', () => {
   let app: BulwarkApp;
@@ -280,21 +252,14 @@ describe('package pages of every ecosystem', () => {
   test('npm pages render the same model (tarball with integrity and shasum) and have no yank forms', async () => {
     const name = 'bw-web-npm-demo';
     const manifest = { name, version: '2.0.0', description: 'An npm package beside the PyPI one', license: 'ISC', repository: 'git+https://example.com/repo.git' };
-    const tarball = await buildTarball(manifest, '# npm readme');
-    const filename = `${name}-2.0.0.tgz`;
-    const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
-    const shasum = createHash('sha1').update(tarball).digest('hex');
+    const { tarball, body } = await npmPublish(manifest, { files: { 'README.md': '# npm readme' }, readme: '# npm readme' });
+    const integrity = integrityOf(tarball);
+    const shasum = shasumOf(tarball);
     const published = await app.http.inject({
       method: 'PUT',
       url: `/${name}`,
       headers: { authorization: `Bearer ${oliveToken}`, 'content-type': 'application/json' },
-      payload: JSON.stringify({
-        _id: name,
-        name,
-        'dist-tags': { latest: '2.0.0' },
-        versions: { '2.0.0': { ...manifest, readme: '# npm readme', dist: { integrity, shasum, tarball: `${PUBLIC_URL}/${name}/-/${filename}` } } },
-        _attachments: { [filename]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
-      }),
+      payload: JSON.stringify(body),
     });
     assert.equal(published.statusCode, 201, published.body);
 
@@ -302,7 +267,7 @@ describe('package pages of every ecosystem', () => {
     const page = await get(`/package/${name}`, olive);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<pre class="install"><code>npm install bw-web-npm-demo@2\.0\.0<\/code><\/pre>/);
-    assert.ok(page.body.includes(filename));
+    assert.ok(page.body.includes(`${name}-2.0.0.tgz`));
     assert.ok(page.body.includes(`<code class="digest">${createHash('sha256').update(tarball).digest('hex')}</code>`));
     assert.ok(page.body.includes(`<dt>integrity</dt><dd><code class="digest">${integrity}</code></dd>`));
     assert.ok(page.body.includes(`<dt>shasum</dt><dd><code class="digest">${shasum}</code></dd>`));
