@@ -11,6 +11,7 @@ import { createHttpServer } from './platform/http/index.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { loadOrCreateSetting } from './platform/settings.js';
+import { createAttemptLimiter, type AttemptLimiter } from './platform/rate-limit/index.js';
 import { createAccountsService, ensureAdmin, type AccountsService } from './accounts/index.js';
 import { createTokensService, type TokensService } from './tokens/index.js';
 import { createRegistryService, type RegistryService } from './registry/index.js';
@@ -34,6 +35,8 @@ export interface BulwarkApp {
   blobs: BlobStore;
   clock: Clock;
   accounts: AccountsService;
+  /** Failed-attempt counters and lockouts for every secret check. */
+  limiter: AttemptLimiter;
   tokens: TokensService;
   registry: RegistryService;
   trust: TrustService;
@@ -48,6 +51,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
   await migrateToLatest(db);
   const blobs = openBlobStore(config);
 
+  const limiter = createAttemptLimiter({ store: config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'database', db }, log });
   const accounts = createAccountsService({ db, clock });
   const tokens = createTokensService({ db, clock });
   const registry = createRegistryService({
@@ -118,10 +122,12 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     tokens,
     registry,
     trust,
+    limiter,
     ecosystems,
     generatedAdminPassword: generatedPassword,
     async close() {
       await http.close();
+      await limiter.close();
       await db.destroy();
       await blobs.close();
     },

@@ -201,6 +201,13 @@ export const configFields = {
     description: 'Mark cookies Secure; defaults to true when the public URL is https.',
     schema: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
   },
+  redisUrl: {
+    env: 'BULWARK_REDIS_URL',
+    description:
+      'redis://… to keep failed-attempt counters (sign-in lockouts) in Redis, shared by every instance; unset keeps them in the database.',
+    secret: true,
+    schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  },
   logLevel: {
     env: 'BULWARK_LOG_LEVEL',
     description: 'pino log level (fatal, error, warn, info, debug, trace, silent).',

@@ -157,6 +157,13 @@ export interface SettingsTable {
   value: string;
 }
 
+/** Attempt-limiter counters (platform/rate-limit), `expire` in Unix milliseconds. */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -173,4 +180,5 @@ export interface Database {
   trusted_publishers: TrustedPublishersTable;
   trusted_publisher_tokens: TrustedPublisherTokensTable;
   oidc_jti: OidcJtiTable;
+  rate_limits: RateLimitsTable;
 }

@@ -125,6 +125,9 @@ function sendError(error: BulwarkError, request: FastifyRequest, reply: FastifyR
   if (out.statusMessage) reply.raw.statusMessage = out.statusMessage.replace(/[^\x20-\x7e]/g, '?');
   reply.code(out.status === 503 && error.code === 'INTERNAL' ? 500 : out.status);
   for (const [name, value] of Object.entries(out.headers ?? {})) reply.header(name, value);
+  // Every protocol's 429 says when to come back (attempt lockouts carry their remaining time).
+  const retryAfter = error.detail?.retryAfterSeconds;
+  if (out.status === 429 && typeof retryAfter === 'number' && !reply.hasHeader('Retry-After')) reply.header('Retry-After', String(retryAfter));
   if (typeof out.body === 'string') return reply.type('text/plain; charset=utf-8').send(out.body);
   return reply.type('application/json').send(JSON.stringify(out.body));
 }

@@ -1,0 +1,65 @@
+// Attempt limits for secret checks (see types.ts): progressive lockout per account and per IP
+// on rate-limiter-flexible, stored in memory, in the application database (SQLite or
+// PostgreSQL, table `rate_limits`) or in Redis.
+import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import type { Logger } from '../log.js';
+import { RateLimiterKysely } from './kysely-store.js';
+import { createLockoutLimiter } from './limiter.js';
+import type { AttemptLimiter, LockoutPolicy } from './types.js';
+
+export type { AttemptKind, AttemptKeys, AttemptLimiter, FailureOutcome, LockoutPolicy } from './types.js';
+export { DEFAULT_POLICIES } from './types.js';
+export { tooManyAttempts } from './limiter.js';
+
+export type AttemptStore =
+  | { kind: 'memory' }
+  /** The application's database (SQLite or PostgreSQL), migrated to 008 or later. */
+  | { kind: 'database'; db: Kysely<any> }
+  | { kind: 'redis'; url: string };
+
+export interface AttemptLimiterOptions {
+  store: AttemptStore;
+  policies?: Partial<Record<'account' | 'ip', Partial<LockoutPolicy>>>;
+  log?: Logger;
+}
+
+const CLEAR_EXPIRED_MS = 5 * 60 * 1000;
+
+export function createAttemptLimiter(options: AttemptLimiterOptions): AttemptLimiter {
+  const { store, log } = options;
+  const base = { ...(options.policies ? { policies: options.policies } : {}), ...(log ? { log } : {}) };
+  if (store.kind === 'memory') {
+    return createLockoutLimiter({ ...base, counters: (o) => new RateLimiterMemory(o) });
+  }
+  // If the store fails, counting goes on in this process's memory (the insurance limiter)
+  // rather than letting every attempt through unlimited or refusing every sign-in.
+  if (store.kind === 'database') {
+    const stores: RateLimiterKysely[] = [];
+    const timer = setInterval(() => {
+      stores[0]?.clearExpired().catch((error: unknown) => log?.warn({ err: error }, 'could not clear expired attempt counters'));
+    }, CLEAR_EXPIRED_MS);
+    timer.unref();
+    return createLockoutLimiter({
+      ...base,
+      counters: (o) => {
+        const limiter = new RateLimiterKysely({ ...o, db: store.db, insuranceLimiter: new RateLimiterMemory(o) });
+        stores.push(limiter);
+        return limiter;
+      },
+      onClose: async () => clearInterval(timer),
+    });
+  }
+  // Commands wait for the connection, but give up after one retry when Redis is away, so the
+  // insurance limiter answers instead of a sign-in hanging.
+  const client = new Redis(store.url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  client.on('error', (error: Error) => log?.warn({ err: error }, 'redis (attempt limits) unavailable'));
+  return createLockoutLimiter({
+    ...base,
+    counters: (o) => new RateLimiterRedis({ ...o, storeClient: client, insuranceLimiter: new RateLimiterMemory(o) }),
+    onClose: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  });
+}

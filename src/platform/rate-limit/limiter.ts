@@ -1,0 +1,120 @@
+// Progressive lockout on rate-limiter-flexible counters. Per attempt kind and per key scope
+// (account, IP) two counters: failures in the current window, and the lockout level (how many
+// lockouts the key had recently). Reaching `maxFailures` locks the key for
+// firstLockSeconds × 2^(level) (capped); a lock is the failures counter set to `maxFailures`
+// with the lock's lifetime, so "locked" is simply "failures ≥ maxFailures" on every store.
+import { createHash } from 'node:crypto';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { BulwarkError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { DEFAULT_POLICIES, type AttemptKeys, type AttemptKind, type AttemptLimiter, type FailureOutcome, type LockoutPolicy } from './types.js';
+
+type Scope = 'account' | 'ip';
+
+/** Makes a rate-limiter-flexible limiter on the chosen store. */
+export type CounterFactory = (options: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract;
+
+export interface LockoutLimiterOptions {
+  counters: CounterFactory;
+  policies?: Partial<Record<Scope, Partial<LockoutPolicy>>>;
+  log?: Logger;
+  onClose?: () => Promise<void>;
+}
+
+const KINDS: readonly AttemptKind[] = ['password', 'totp', 'recovery-code', 'webauthn', 'email-recovery'];
+const LEVEL_POINTS = 1_000_000;
+
+export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLimiter {
+  const policies: Record<Scope, LockoutPolicy> = {
+    account: { ...DEFAULT_POLICIES.account, ...options.policies?.account },
+    ip: { ...DEFAULT_POLICIES.ip, ...options.policies?.ip },
+  };
+  const counters = new Map<string, { failures: RateLimiterAbstract; levels: RateLimiterAbstract }>();
+  for (const kind of KINDS) {
+    for (const scope of ['account', 'ip'] as const) {
+      const policy = policies[scope];
+      counters.set(`${kind}:${scope}`, {
+        failures: options.counters({ keyPrefix: `bulwark:${kind}:${scope}:f`, points: LEVEL_POINTS, duration: policy.windowSeconds }),
+        levels: options.counters({ keyPrefix: `bulwark:${kind}:${scope}:l`, points: LEVEL_POINTS, duration: policy.memorySeconds }),
+      });
+    }
+  }
+  const counter = (kind: AttemptKind, scope: Scope) => {
+    const found = counters.get(`${kind}:${scope}`);
+    if (!found) throw new Error(`unknown attempt kind ${String(kind)}`);
+    return found;
+  };
+
+  function scopedKeys(keys: AttemptKeys): Array<[Scope, string]> {
+    const out: Array<[Scope, string]> = [];
+    if (keys.account !== undefined && keys.account !== '') out.push(['account', keyOf(keys.account)]);
+    if (keys.ip) out.push(['ip', keyOf(keys.ip)]);
+    return out;
+  }
+
+  async function lock(kind: AttemptKind, scope: Scope, key: string): Promise<number> {
+    const policy = policies[scope];
+    const { failures, levels } = counter(kind, scope);
+    const level = (await levels.get(key))?.consumedPoints ?? 0;
+    const seconds = Math.min(policy.firstLockSeconds * 2 ** Math.min(level, 30), policy.maxLockSeconds);
+    await failures.set(key, policy.maxFailures, seconds);
+    await levels.set(key, level + 1, seconds + policy.memorySeconds);
+    options.log?.warn({ 'attempt.kind': kind, 'attempt.scope': scope, 'lock.seconds': seconds, 'lock.level': level + 1 }, 'attempt lockout started');
+    return seconds;
+  }
+
+  return {
+    async assertAllowed(kind, keys) {
+      let retryMs = 0;
+      for (const [scope, key] of scopedKeys(keys)) {
+        const res = await counter(kind, scope).failures.get(key);
+        if (res && res.consumedPoints >= policies[scope].maxFailures) retryMs = Math.max(retryMs, res.msBeforeNext);
+      }
+      if (retryMs > 0) throw tooManyAttempts(Math.ceil(retryMs / 1000));
+    },
+
+    async recordFailure(kind, keys) {
+      const outcome: FailureOutcome = { accountLockedForSeconds: null, ipLockedForSeconds: null };
+      for (const [scope, key] of scopedKeys(keys)) {
+        const res = await counter(kind, scope).failures.penalty(key, 1);
+        // Exactly the failure that reaches the limit starts the lockout; attempts already in
+        // flight when it started count on (above the limit) without locking again.
+        if (res.consumedPoints === policies[scope].maxFailures) {
+          const seconds = await lock(kind, scope, key);
+          if (scope === 'account') outcome.accountLockedForSeconds = seconds;
+          else outcome.ipLockedForSeconds = seconds;
+        }
+      }
+      return outcome;
+    },
+
+    async recordSuccess(kind, keys) {
+      if (keys.account === undefined || keys.account === '') return;
+      const key = keyOf(keys.account);
+      const { failures, levels } = counter(kind, 'account');
+      await failures.delete(key);
+      await levels.delete(key);
+    },
+
+    async close() {
+      await options.onClose?.();
+    },
+  };
+}
+
+export function tooManyAttempts(retryAfterSeconds: number): BulwarkError {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return new BulwarkError(
+    'rate_limited',
+    'TOO_MANY_ATTEMPTS',
+    `Too many failed attempts. Try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}.`,
+    { detail: { retryAfterSeconds } },
+  );
+}
+
+// Names are compared case-insensitively; long values (a hostile "user name") are hashed so a
+// key's size is bounded in every store.
+function keyOf(value: string | number): string {
+  const text = String(value).toLowerCase();
+  return text.length <= 128 ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
