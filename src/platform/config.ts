@@ -130,6 +130,31 @@ export const configFields = {
     description: 'Contact written into /.well-known/security.txt (mailto: or https: URI).',
     schema: z.string().default('mailto:security@bulwark.invalid'),
   },
+  dnsServers: {
+    env: 'BULWARK_DNS_SERVERS',
+    description:
+      'Resolvers the abandoned-email-domain check asks, comma-separated IP addresses with optional ports (`127.0.0.1:5353`, `[::1]:53`); unset uses the system resolvers.',
+    schema: z
+      .string()
+      .optional()
+      .transform((text) => Object.freeze((text ?? '').split(',').map((s) => s.trim()).filter(Boolean)))
+      .pipe(z.array(z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'must be IP addresses with optional ports')).readonly()),
+  },
+  dnsTimeoutMs: {
+    env: 'BULWARK_DNS_TIMEOUT_MS',
+    description: 'Timeout of one DNS query (and twice it for an RDAP request) of the email domain check; a timeout counts as unknown, never abandoned.',
+    schema: z.coerce.number().int().min(50).max(60_000).default(3000),
+  },
+  rdapUrl: {
+    env: 'BULWARK_RDAP_URL',
+    description: 'RDAP base URL for the registration-expiry check of email domains (`<url>/domain/<name>`, e.g. https://rdap.org); unset skips RDAP.',
+    schema: z.string().url().optional(),
+  },
+  domainCheckIntervalHours: {
+    env: 'BULWARK_DOMAIN_CHECK_INTERVAL_HOURS',
+    description: "How often the server checks the domains of every user's verified email addresses (0 turns the periodic check off; `bulwark accounts check-domains` runs it once).",
+    schema: z.coerce.number().min(0).default(24),
+  },
   oidcIssuers: {
     env: 'BULWARK_OIDC_ISSUERS',
     description:
