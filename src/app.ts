@@ -21,6 +21,7 @@ import { createEcosystems, type Ecosystem } from './ecosystems/index.js';
 import { createAuthenticator } from './api/authenticate.js';
 import { isRouteAction, requireUser, routeNeedsUser } from './auth/index.js';
 import { registerWeb } from './web/index.js';
+import { createMfaService, type MfaService } from './mfa/index.js';
 
 export interface AppOptions {
   config: Config;
@@ -40,6 +41,7 @@ export interface BulwarkApp {
   tokens: TokensService;
   registry: RegistryService;
   trust: TrustService;
+  mfa: MfaService;
   ecosystems: Ecosystem[];
   /** Set when this start created the admin account with a generated password. */
   generatedAdminPassword: string | null;
@@ -76,6 +78,15 @@ export async function createApp({ config, clock = systemClock, log = createLogge
   });
   const secret = config.sessionSecret ?? (await loadOrCreateSetting(db, 'session_secret'));
   const { generatedPassword } = await ensureAdmin(accounts, config.adminPassword);
+  // WebAuthn credentials are scoped to the public host name and checked against its origin.
+  const publicUrl = new URL(config.publicUrl);
+  const mfa = createMfaService({
+    db,
+    clock,
+    secret,
+    limiter,
+    webauthn: { rpId: publicUrl.hostname, rpName: 'Bulwark', origin: publicUrl.origin },
+  });
 
   const http = createHttpServer({ log, maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth });
   await http.register(cookie);
@@ -123,6 +134,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     registry,
     trust,
     limiter,
+    mfa,
     ecosystems,
     generatedAdminPassword: generatedPassword,
     async close() {

@@ -43,7 +43,12 @@ export type EventType =
   | 'owner:remove'
   | 'trust:add'
   | 'trust:revoke'
-  | 'trust:exchange';
+  | 'trust:exchange'
+  | 'mfa:add'
+  | 'mfa:remove'
+  | 'mfa:recovery-codes'
+  | 'mfa:failed'
+  | 'mfa:reset';
 
 export interface StoredEvent {
   id: number;

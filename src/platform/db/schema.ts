@@ -164,6 +164,47 @@ export interface RateLimitsTable {
   expire: number | null;
 }
 
+export interface MfaFactorsTable {
+  id: string;
+  user_id: number;
+  kind: string;
+  label: string;
+  confirmed_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  totp_secret: string | null;
+  totp_last_step: number | null;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number | null;
+  transports: string | null;
+  backed_up: number | null;
+}
+
+export interface MfaRecoveryCodesTable {
+  code_hash: string;
+  user_id: number;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface WebauthnChallengesTable {
+  id_hash: string;
+  purpose: string;
+  challenge: string;
+  user_id: number | null;
+  factor_kind: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface MfaPendingLoginsTable {
+  id_hash: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -181,4 +222,8 @@ export interface Database {
   trusted_publisher_tokens: TrustedPublisherTokensTable;
   oidc_jti: OidcJtiTable;
   rate_limits: RateLimitsTable;
+  mfa_factors: MfaFactorsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  mfa_pending_logins: MfaPendingLoginsTable;
 }
