@@ -12,7 +12,8 @@ import { createLogger, type Logger } from './platform/log.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { loadOrCreateSetting } from './platform/settings.js';
 import { createAttemptLimiter, type AttemptLimiter } from './platform/rate-limit/index.js';
-import { createAccountsService, ensureAdmin, type AccountsService } from './accounts/index.js';
+import { createAccountsService, createEmailVerificationService, ensureAdmin, type AccountsService, type EmailVerificationService } from './accounts/index.js';
+import { createMailer, type Mailer } from './platform/mail/index.js';
 import { createTokensService, type TokensService } from './tokens/index.js';
 import { createRegistryService, type RegistryService } from './registry/index.js';
 import { createTrustService, type TrustService } from './trust/index.js';
@@ -38,6 +39,8 @@ export interface BulwarkApp {
   accounts: AccountsService;
   /** Failed-attempt counters and lockouts for every secret check. */
   limiter: AttemptLimiter;
+  mailer: Mailer;
+  emailVerification: EmailVerificationService;
   tokens: TokensService;
   registry: RegistryService;
   trust: TrustService;
@@ -55,6 +58,8 @@ export async function createApp({ config, clock = systemClock, log = createLogge
 
   const limiter = createAttemptLimiter({ store: config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'database', db }, log });
   const accounts = createAccountsService({ db, clock });
+  const mailer = createMailer(config, log);
+  const emailVerification = createEmailVerificationService({ db, clock, accounts, mailer, publicUrl: config.publicUrl, registration: config.registration });
   const tokens = createTokensService({ db, clock });
   const registry = createRegistryService({
     db,
@@ -115,6 +120,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
   await registerWeb(http, {
     registry,
     accounts,
+    emailVerification,
     ecosystems,
     secret,
     publicUrl: config.publicUrl,
@@ -130,6 +136,8 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     blobs,
     clock,
     accounts,
+    mailer,
+    emailVerification,
     tokens,
     registry,
     trust,
@@ -140,6 +148,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     async close() {
       await http.close();
       await limiter.close();
+      mailer.close();
       await db.destroy();
       await blobs.close();
     },

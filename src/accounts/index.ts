@@ -2,3 +2,5 @@ export { createAccountsService, checkNewPassword, type AccountsService, type Use
 export { MIN_PASSWORD_LENGTH } from './passwords.js';
 export { checkUserName } from './names.js';
 export { ensureAdmin, ADMIN_NAME } from './bootstrap.js';
+export type { DeviceInfo } from './devices.js';
+export { createEmailVerificationService, VERIFY_EMAIL_PATH, EMAIL_LINK_TTL_MS, type EmailVerificationService, type EmailLinkPurpose } from './email-verification.js';

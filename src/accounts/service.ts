@@ -8,6 +8,7 @@ import { randomToken, sha256Hex } from '../platform/crypto.js';
 import { appendEvent } from '../events/index.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 import { checkEmail, checkUserName } from './names.js';
+import { rememberDevice, type DeviceInfo } from './devices.js';
 
 export interface User {
   id: number;
@@ -15,6 +16,8 @@ export interface User {
   email: string;
   isAdmin: boolean;
   mustChangePassword: boolean;
+  /** Whether `email` was proven by following a link sent to it (admin-made accounts count as proven). */
+  emailVerified: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -28,19 +31,34 @@ const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const CLI_LOGIN_TTL_MS = 10 * 60 * 1000;
 
 
-function toUser(row: { id: number; name: string; email: string; is_admin: number; must_change_password: number; created_at: string; updated_at: string }): User {
+function toUser(row: {
+  id: number;
+  name: string;
+  email: string;
+  is_admin: number;
+  must_change_password: number;
+  email_verified_at: string | null;
+  created_at: string;
+  updated_at: string;
+}): User {
   return {
     id: row.id,
     name: row.name,
     email: row.email,
     isAdmin: row.is_admin === 1,
     mustChangePassword: row.must_change_password === 1,
+    emailVerified: row.email_verified_at !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-export function checkNewPassword(password: string): void {
+/**
+ * The one check every new password passes (registration, change, `bulwark user create`):
+ * NIST 800-63B length rules, no composition rules. Async so checks that look things up (leaked
+ * passwords) live here too.
+ */
+export async function checkNewPassword(password: string): Promise<void> {
   if (typeof password !== 'string' || [...password].length < MIN_PASSWORD_LENGTH) {
     throw invalid('PASSWORD_TOO_SHORT', `A password must be at least ${MIN_PASSWORD_LENGTH} characters long.`);
   }
@@ -58,10 +76,22 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
       return Number(row.n);
     },
 
-    async createUser(input: { name: string; email: string; password: string; isAdmin?: boolean; mustChangePassword?: boolean; createdBy?: number | null }): Promise<User> {
+    /**
+     * Creates an account. Accounts an administrator makes (and the bootstrap admin) count as
+     * verified; self-registration passes `emailVerified: false` and proves the address later.
+     */
+    async createUser(input: {
+      name: string;
+      email: string;
+      password: string;
+      isAdmin?: boolean;
+      mustChangePassword?: boolean;
+      createdBy?: number | null;
+      emailVerified?: boolean;
+    }): Promise<User> {
       const name = checkUserName(input.name);
       const email = checkEmail(input.email);
-      checkNewPassword(input.password);
+      await checkNewPassword(input.password);
       const passwordHash = await hashPassword(input.password);
       const now = isoNow(clock);
       return db.transaction().execute(async (trx) => {
@@ -75,6 +105,7 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
             password_hash: passwordHash,
             is_admin: input.isAdmin ? 1 : 0,
             must_change_password: input.mustChangePassword ? 1 : 0,
+            email_verified_at: input.emailVerified === false ? null : now,
             created_at: now,
             updated_at: now,
           })
@@ -84,7 +115,7 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
           type: 'user:create',
           actor: { userId: input.createdBy ?? null },
           subject: `user:${name}`,
-          data: { admin: Boolean(input.isAdmin) },
+          data: { userId: row.id, admin: Boolean(input.isAdmin), emailVerified: input.emailVerified !== false },
         });
         return toUser(row);
       });
@@ -125,21 +156,36 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
     },
 
     async changePassword(userId: number, newPassword: string): Promise<void> {
-      checkNewPassword(newPassword);
+      await checkNewPassword(newPassword);
       const passwordHash = await hashPassword(newPassword);
       await db.transaction().execute(async (trx) => {
-        await trx
+        const user = await trx
           .updateTable('users')
           .set({ password_hash: passwordHash, must_change_password: 0, updated_at: isoNow(clock) })
           .where('id', '=', userId)
-          .execute();
+          .returning('name')
+          .executeTakeFirstOrThrow();
         await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
-        await appendEvent(trx, clock, { type: 'user:login', actor: { userId }, subject: `user:${userId}`, data: { passwordChanged: true } });
+        await appendEvent(trx, clock, { type: 'user:password-change', actor: { userId }, subject: `user:${user.name}`, data: { userId } });
       });
     },
 
+    async isEmailVerified(userId: number): Promise<boolean> {
+      const row = await db.selectFrom('users').select('email_verified_at').where('id', '=', userId).executeTakeFirst();
+      return row?.email_verified_at != null;
+    },
+
+    /**
+     * Notes that the user signed in (or got a CLI token) from this device; the first time a known
+     * user is seen on a device, a `session:new-device` event (and so an email) follows.
+     */
+    async recordDevice(userId: number, device: DeviceInfo): Promise<void> {
+      await db.transaction().execute((trx) => rememberDevice(trx, clock, userId, device));
+    },
+
     // --- web sessions -------------------------------------------------------------------
-    async createSession(userId: number): Promise<{ sessionId: string; expiresAt: Date }> {
+    /** A web session; with the browser's `device` (user agent, IP), new devices are noted and notified. */
+    async createSession(userId: number, device?: DeviceInfo): Promise<{ sessionId: string; expiresAt: Date }> {
       const sessionId = randomToken(32);
       const expiresAt = new Date(clock.now().getTime() + SESSION_TTL_MS);
       await db.transaction().execute(async (trx) => {
@@ -148,6 +194,7 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
           .values({ id_hash: sha256Hex(sessionId), user_id: userId, created_at: isoNow(clock), expires_at: expiresAt.toISOString() })
           .execute();
         await appendEvent(trx, clock, { type: 'session:create', actor: { userId }, subject: `user:${userId}` });
+        if (device) await rememberDevice(trx, clock, userId, device);
       });
       return { sessionId, expiresAt };
     },

@@ -39,6 +39,7 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
       readonly: scope?.permission === 'read-only',
       scope,
       publisherId,
+      emailVerified: user.emailVerified,
     };
   }
 

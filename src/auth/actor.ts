@@ -19,6 +19,11 @@ export interface UserActor {
   readonly: boolean;
   /** The token's narrowing of the user's rights; null when not signed in with a token. */
   scope: TokenScope | null;
+  /**
+   * Whether the user's email address is verified. Only `false` restricts (no publishing, no new
+   * tokens); the authenticator always sets it.
+   */
+  emailVerified?: boolean;
   /** The trusted publisher a minted token was issued for (a CI run, not a person, is acting); null otherwise. */
   publisherId?: string | null;
 }

@@ -39,18 +39,23 @@ const canManage = (actor: UserActor) => !actor.readonly && actor.scope?.permissi
 // (the authenticator clears isAdmin for narrower tokens; this keeps the rule local too).
 const isAdmin = (actor: UserActor) => actor.isAdmin && isUnrestricted(actor.scope);
 
+// A self-registered account whose address is not proven yet can sign in and read, not publish
+// or mint credentials (an unverifiable address could never be used to recover or warn it).
+const NEEDS_VERIFIED_EMAIL: ReadonlySet<Action> = new Set<Action>(['package:create', 'package:publish', 'account:tokens']);
+const verified = (actor: UserActor) => actor.emailVerified !== false;
+
 const rules: Record<Action, (actor: UserActor, resource: Resource) => boolean> = {
   // Reads of public packages are decided before the user check below; this rule covers restricted ones.
   'package:read': (actor, resource) => isAdmin(actor) || isOwner(actor, resource),
   'package:create': (actor, resource) =>
-    !actor.readonly && 'package' in resource && tokenReaches(actor, resource.package),
-  'package:publish': (actor, resource) => !actor.readonly && isOwner(actor, resource),
+    !actor.readonly && verified(actor) && 'package' in resource && tokenReaches(actor, resource.package),
+  'package:publish': (actor, resource) => !actor.readonly && verified(actor) && isOwner(actor, resource),
   'package:tag': (actor, resource) => canManage(actor) && isOwner(actor, resource),
   'package:deprecate': (actor, resource) => canManage(actor) && (isOwner(actor, resource) || isAdmin(actor)),
   'package:unpublish': (actor, resource) => canManage(actor) && (isOwner(actor, resource) || isAdmin(actor)),
   'package:owners': (actor, resource) => canManage(actor) && (isOwner(actor, resource) || isAdmin(actor)),
   'account:read': (actor, resource) => 'user' in resource && resource.user.id === actor.userId,
-  'account:tokens': (actor, resource) => canManage(actor) && 'user' in resource && resource.user.id === actor.userId,
+  'account:tokens': (actor, resource) => canManage(actor) && verified(actor) && 'user' in resource && resource.user.id === actor.userId,
   admin: (actor) => isAdmin(actor),
 };
 
@@ -73,6 +78,9 @@ export function authorize(actor: Actor, action: Action, resource: Resource = {})
   }
   if (actor.readonly) {
     throw new BulwarkError('forbidden', 'TOKEN_READ_ONLY', 'This token is read-only.');
+  }
+  if (actor.emailVerified === false && NEEDS_VERIFIED_EMAIL.has(action)) {
+    throw new BulwarkError('forbidden', 'EMAIL_NOT_VERIFIED', 'Verify your email address first: follow the link we mailed you (or ask for a new one on /account/email).');
   }
   throw new BulwarkError('forbidden', 'NOT_PERMITTED', `You are not allowed to ${describe(action)}.`);
 }

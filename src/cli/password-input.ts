@@ -20,12 +20,12 @@ export async function passwordFromStdin(input: NodeJS.ReadableStream = process.s
 }
 
 /** Asks twice at a terminal, after `check` accepted the first answer. */
-export async function promptNewPassword(check: (password: string) => void): Promise<string> {
+export async function promptNewPassword(check: (password: string) => void | Promise<void>): Promise<string> {
   if (!process.stdin.isTTY) {
     throw new CliError('No password given: pipe it to --password-stdin, or run this in a terminal to be asked for it.');
   }
   const password = await promptHidden('Password: ');
-  check(password);
+  await check(password);
   const again = await promptHidden('Repeat password: ');
   if (again !== password) throw new CliError('The two passwords differ.');
   return password;

@@ -48,7 +48,12 @@ export type EventType =
   | 'mfa:remove'
   | 'mfa:recovery-codes'
   | 'mfa:failed'
-  | 'mfa:reset';
+  | 'mfa:reset'
+  // Email and account security (A). Account events carry `data.userId` and `subject: 'user:<name>'`.
+  | 'user:email-verify'
+  | 'user:email-change'
+  | 'user:password-change'
+  | 'session:new-device';
 
 export interface StoredEvent {
   id: number;

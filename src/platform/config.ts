@@ -170,6 +170,27 @@ export const configFields = {
       'never fetched. Unset: uploads with attestations are refused.',
     schema: z.string().min(1).optional(),
   },
+  smtpUrl: {
+    env: 'BULWARK_SMTP_URL',
+    description:
+      'Send mail over SMTP: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the start). Unset: each message ' +
+      'is written as an .eml file under DATA_DIR/mail and logged (recipient and subject only).',
+    secret: true,
+    schema: z
+      .string()
+      .refine((v) => /^smtps?:\/\/[^/]/.test(v), 'must be an smtp:// or smtps:// URL')
+      .optional(),
+  },
+  mailFrom: {
+    env: 'BULWARK_MAIL_FROM',
+    description: 'The From address of the mail the registry sends.',
+    schema: z.string().min(3).default('Bulwark <bulwark@localhost>'),
+  },
+  registration: {
+    env: 'BULWARK_REGISTRATION',
+    description: 'Who may create an account: `open` (anyone, on /account/register; the address must be verified before publishing) or `closed` (administrators only, `bulwark user create`).',
+    schema: z.enum(['open', 'closed']).default('open'),
+  },
   packumentMaxAge: {
     env: 'BULWARK_PACKUMENT_MAX_AGE',
     description: 'Cache-Control max-age, in seconds, of package documents.',

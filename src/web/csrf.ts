@@ -48,11 +48,19 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
  * looks like ours (so two open sign-in tabs both work), else a new one, set on the reply.
  */
 export function loginCsrfValue(request: FastifyRequest, reply: FastifyReply, secure: boolean): string {
+  return doubleSubmitValue(request, reply, secure, '/account/login');
+}
+
+/**
+ * The same double-submit value for another form shown before there is a session (sign-up), its
+ * cookie limited to that form's path.
+ */
+export function doubleSubmitValue(request: FastifyRequest, reply: FastifyReply, secure: boolean, path: string): string {
   const current = request.cookies?.[CSRF_COOKIE];
   if (typeof current === 'string' && COOKIE_VALUE.test(current)) return current;
   const value = randomBytes(32).toString('base64url');
   reply.setCookie(CSRF_COOKIE, value, {
-    path: '/account/login',
+    path,
     httpOnly: true,
     sameSite: 'strict',
     secure,

@@ -1,11 +1,13 @@
 // What the web UI is given by the composition root: services and the few settings it needs.
 import type { RegistryService } from '../registry/index.js';
-import type { AccountsService } from '../accounts/index.js';
+import type { AccountsService, EmailVerificationService } from '../accounts/index.js';
 import type { Ecosystem } from '../ecosystems/index.js';
 
 export interface WebDeps {
   registry: RegistryService;
   accounts: AccountsService;
+  /** Sign-up, address verification and change. */
+  emailVerification: EmailVerificationService;
   ecosystems: Ecosystem[];
   /** Secret for CSRF tokens (HMAC key). */
   secret: string;

@@ -16,6 +16,8 @@ import { registerLoginPages } from './pages/login.js';
 import { registerPasswordPage } from './pages/password.js';
 import { registerCliLoginPage } from './pages/cli-login.js';
 import { registerDisclosurePage } from './pages/disclosure.js';
+import { registerRegisterPage } from './pages/register.js';
+import { registerEmailPages } from './pages/email.js';
 
 export type { WebDeps } from './deps.js';
 
@@ -40,4 +42,6 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   registerPasswordPage(app, ctx);
   registerCliLoginPage(app, ctx);
   registerDisclosurePage(app, ctx);
+  registerRegisterPage(app, ctx);
+  registerEmailPages(app, ctx);
 }

@@ -31,7 +31,7 @@ Passwords are at least 12 characters long. In a script:
       // Checked before asking for anything, so a typo costs no password entry.
       const name = checkUserName(rawName);
       const password = options.passwordStdin ? await passwordFromStdin() : await promptNewPassword(checkNewPassword);
-      checkNewPassword(password);
+      await checkNewPassword(password);
       const created = await withDatabase((db) =>
         createAccountsService({ db, clock: systemClock }).createUser({
           name,

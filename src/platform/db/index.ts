@@ -11,6 +11,7 @@ import * as m002 from './migrations/002-events-append-only.js';
 import * as m003 from './migrations/003-files-and-yanks.js';
 import * as m004 from './migrations/004-trusted-publishers.js';
 import * as m005 from './migrations/005-version-descriptions.js';
+import * as m006 from './migrations/006-email.js';
 import * as m007 from './migrations/007-mfa.js';
 import * as m008 from './migrations/008-rate-limits.js';
 
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '003-files-and-yanks': m003,
   '004-trusted-publishers': m004,
   '005-version-descriptions': m005,
+  '006-email': m006,
   '007-mfa': m007,
   '008-rate-limits': m008,
 };

@@ -12,6 +12,8 @@ export interface UsersTable {
   must_change_password: number;
   created_at: string;
   updated_at: string;
+  /** When the address in `email` was proven (a link from it followed); null until then. */
+  email_verified_at: Generated<string | null>;
 }
 
 export interface SessionsTable {
@@ -205,6 +207,29 @@ export interface MfaPendingLoginsTable {
   expires_at: string;
 }
 
+export interface EmailTokensTable {
+  id_hash: string;
+  purpose: string;
+  user_id: number;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface KnownDevicesTable {
+  user_id: number;
+  device_key: string;
+  label: string;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
+export interface OutboxCursorsTable {
+  name: string;
+  last_event_id: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -226,4 +251,7 @@ export interface Database {
   mfa_recovery_codes: MfaRecoveryCodesTable;
   webauthn_challenges: WebauthnChallengesTable;
   mfa_pending_logins: MfaPendingLoginsTable;
+  email_tokens: EmailTokensTable;
+  known_devices: KnownDevicesTable;
+  outbox_cursors: OutboxCursorsTable;
 }

@@ -10,6 +10,7 @@ import { formField, pageHandler, PUBLIC_PAGE, queryParam, seeOther, sendPage, ty
 import { passwordPath, safeLocalPath } from '../paths.js';
 import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
 import { viewerOf } from '../viewer.js';
+import { deviceOf } from '../device.js';
 
 const MAX_NAME_LENGTH = 64;
 const MAX_PASSWORD_LENGTH = 1024;
@@ -66,7 +67,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
     // A session already in this browser (another user's, or a stale one) ends here.
     const previous = request.cookies?.[SESSION_COOKIE];
     if (typeof previous === 'string' && previous !== '') await accounts.endSession(previous);
-    const session = await accounts.createSession(user.id);
+    const session = await accounts.createSession(user.id, deviceOf(request));
     setSessionCookie(reply, session.sessionId, session.expiresAt, secureCookies);
     clearLoginCsrf(reply, secureCookies);
     return seeOther(reply, user.mustChangePassword ? passwordPath(next) : (next ?? '/'));

@@ -11,6 +11,7 @@ import { formField, pageHandler, PUBLIC_PAGE, queryParam, requireSession, seeOth
 import { passwordPath, safeLocalPath } from '../paths.js';
 import { setSessionCookie } from '../session-cookie.js';
 import { FORM_EXPIRED } from './login.js';
+import { deviceOf } from '../device.js';
 
 interface PasswordForm {
   status: number;
@@ -85,7 +86,7 @@ export function registerPasswordPage(app: FastifyInstance, ctx: WebContext): voi
       }
       throw error;
     }
-    const session = await accounts.createSession(user.id);
+    const session = await accounts.createSession(user.id, deviceOf(request));
     setSessionCookie(reply, session.sessionId, session.expiresAt, secureCookies);
     return seeOther(reply, next ?? '/');
   }));

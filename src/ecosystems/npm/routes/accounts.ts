@@ -1,7 +1,7 @@
 // npm's account commands: login (web and legacy), whoami, logout, tokens, profile, user lookup.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BulwarkError, invalid, unauthenticated } from '../../../platform/errors.js';
-import { requireUser, type UserActor } from '../../../auth/index.js';
+import { authorize, requireUser, type UserActor } from '../../../auth/index.js';
 import type { TokenScope } from '../../../tokens/index.js';
 import type { EcosystemContext } from '../../types.js';
 
@@ -35,6 +35,9 @@ function scopeFromNpm(body: Record<string, unknown>): TokenScope {
 const passwordChangeRequired = (publicUrl: string) =>
   new BulwarkError('forbidden', 'PASSWORD_CHANGE_REQUIRED', `Choose a new password first: sign in at ${publicUrl}/account/login.`);
 
+const emailNotVerified = () =>
+  new BulwarkError('forbidden', 'EMAIL_NOT_VERIFIED', 'Verify your email address first: follow the link we mailed you (or ask for a new one on /account/email).');
+
 /** `org.couchdb.user:alice` → `alice`. */
 function userNameOf(params: unknown): string {
   const id = (params as { couchId: string }).couchId;
@@ -45,7 +48,11 @@ function userNameOf(params: unknown): string {
 export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext, renderError: any) {
   const { accounts, tokens, settings } = ctx;
 
-  async function issueLoginToken(userId: number): Promise<string> {
+  // A login token is a new credential: refused until the address is verified, and the device
+  // it is issued to is noted (a new one is notified).
+  async function issueLoginToken(userId: number, request: FastifyRequest): Promise<string> {
+    if (!(await accounts.isEmailVerified(userId))) throw emailNotVerified();
+    await accounts.recordDevice(userId, { userAgent: request.headers['user-agent'], ip: request.ip, via: 'cli' });
     const { token } = await tokens.create({ userId, name: 'npm login' });
     return token;
   }
@@ -72,7 +79,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
         reply.header('Retry-After', DONE_RETRY_SECONDS);
         return reply.code(202).send({});
       }
-      return { token: await issueLoginToken(state.userId) };
+      return { token: await issueLoginToken(state.userId, request) };
     },
   });
 
@@ -85,7 +92,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     const user = await accounts.verifyCredentials(name, password);
     if (!user) throw unauthenticated('CREDENTIALS_INVALID', 'Incorrect user name or password.');
     if (user.mustChangePassword) throw passwordChangeRequired(settings.publicUrl);
-    return reply.code(201).send({ ok: true, id: `${COUCH_USER}${user.name}`, token: await issueLoginToken(user.id) });
+    return reply.code(201).send({ ok: true, id: `${COUCH_USER}${user.name}`, token: await issueLoginToken(user.id, request) });
   });
 
   app.put('/-/user/:couchId/-rev/:rev', { config: { action: 'public', renderError } }, async () => {
@@ -135,6 +142,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     requireUser(request.actor);
     const actor: UserActor = request.actor;
     if (actor.readonly) throw new BulwarkError('forbidden', 'TOKEN_READ_ONLY', 'A read-only token cannot create tokens.');
+    authorize(actor, 'account:tokens', { user: { id: actor.userId } });
     const body = (request.body ?? {}) as Record<string, unknown>;
     const user = await accounts.verifyCredentials(actor.name, typeof body.password === 'string' ? body.password : '');
     if (!user || user.id !== actor.userId) throw unauthenticated('CREDENTIALS_INVALID', 'Incorrect password.');
