@@ -18,6 +18,8 @@ import { createTokensService, type TokensService } from './tokens/index.js';
 import { createRegistryService, type RegistryService } from './registry/index.js';
 import { createTrustService, type TrustService } from './trust/index.js';
 import { createAttestationsService } from './attestations/index.js';
+import { createDownloadCounter, type DownloadCounter } from './downloads/index.js';
+import { createMfaPolicyService, type MfaPolicyService } from './mfa-policy/index.js';
 import { createEcosystems, type Ecosystem } from './ecosystems/index.js';
 import { createAuthenticator } from './api/authenticate.js';
 import { isRouteAction, requireUser, routeNeedsUser } from './auth/index.js';
@@ -45,6 +47,8 @@ export interface BulwarkApp {
   registry: RegistryService;
   trust: TrustService;
   mfa: MfaService;
+  downloads: DownloadCounter;
+  mfaPolicy: MfaPolicyService;
   ecosystems: Ecosystem[];
   /** Set when this start created the admin account with a generated password. */
   generatedAdminPassword: string | null;
@@ -61,6 +65,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
   const mailer = createMailer(config, log);
   const emailVerification = createEmailVerificationService({ db, clock, accounts, mailer, publicUrl: config.publicUrl, registration: config.registration });
   const tokens = createTokensService({ db, clock });
+  const downloads = createDownloadCounter({ db, clock, log, flushIntervalMs: config.downloadsFlushSeconds * 1000 });
   const registry = createRegistryService({
     db,
     blobs,
@@ -70,6 +75,9 @@ export async function createApp({ config, clock = systemClock, log = createLogge
       unpublishWindowHours: config.unpublishWindowHours,
       unpublishWithDependents: config.unpublishWithDependents,
     },
+    downloads,
+    // The MFA policy (built below, once the MFA service exists) checks publish, unpublish, yank and owner changes.
+    stepUp: (actor, _action, target) => mfaPolicy.enforce(actor, { packageId: target.packageId }, target.stepUp),
   });
   const trust = createTrustService({ db, clock, tokens, issuers: config.oidcIssuers });
   const attestations = createAttestationsService({
@@ -91,6 +99,13 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     secret,
     limiter,
     webauthn: { rpId: publicUrl.hostname, rpName: 'Bulwark', origin: publicUrl.origin },
+  });
+  const mfaPolicy = createMfaPolicyService({
+    db,
+    clock,
+    mfa,
+    publicUrl: config.publicUrl,
+    criticalRefreshMs: config.criticalRefreshSeconds * 1000,
   });
 
   const http = createHttpServer({ log, maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth });
@@ -114,6 +129,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     tokens,
     trust,
     attestations,
+    mfaPolicy,
     log,
     settings: { publicUrl: config.publicUrl, packumentMaxAge: config.packumentMaxAge, maxArtifactBytes: config.maxArtifactBytes },
   };
@@ -143,12 +159,16 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     trust,
     limiter,
     mfa,
+    downloads,
+    mfaPolicy,
     ecosystems,
     generatedAdminPassword: generatedPassword,
     async close() {
       await http.close();
       await limiter.close();
       mailer.close();
+      // Counted downloads reach the database before it closes.
+      await downloads.close();
       await db.destroy();
       await blobs.close();
     },

@@ -77,24 +77,34 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     return userActor(user, 'password', null, null);
   }
 
+  async function identify(request: FastifyRequest): Promise<Actor> {
+    // The route reads the header itself: it holds an ID token for the trust service to verify.
+    if (request.routeOptions.config?.credentials === 'oidc') return anonymous;
+    const header = request.headers.authorization;
+    if (typeof header === 'string' && header.length > 0) {
+      const [scheme, value = ''] = header.split(/\s+/, 2);
+      if (/^bearer$/i.test(scheme ?? '')) return fromToken(value, request.ip);
+      if (/^basic$/i.test(scheme ?? '')) return fromBasic(value, request.ip);
+      throw new BulwarkError('unauthenticated', 'AUTH_SCHEME_UNSUPPORTED', 'Use a Bearer token or Basic credentials.');
+    }
+    // Only web routes take the cookie, so no API write can be driven cross-site by a browser.
+    const sessionId = request.routeOptions.config?.web ? request.cookies?.[SESSION_COOKIE] : undefined;
+    if (sessionId) {
+      const user = await accounts.userForSession(sessionId);
+      if (user) return userActor(user, 'session', null, null);
+    }
+    return anonymous;
+  }
+
   return {
     async authenticate(request: FastifyRequest): Promise<Actor> {
-      // The route reads the header itself: it holds an ID token for the trust service to verify.
-      if (request.routeOptions.config?.credentials === 'oidc') return anonymous;
-      const header = request.headers.authorization;
-      if (typeof header === 'string' && header.length > 0) {
-        const [scheme, value = ''] = header.split(/\s+/, 2);
-        if (/^bearer$/i.test(scheme ?? '')) return fromToken(value, request.ip);
-        if (/^basic$/i.test(scheme ?? '')) return fromBasic(value, request.ip);
-        throw new BulwarkError('unauthenticated', 'AUTH_SCHEME_UNSUPPORTED', 'Use a Bearer token or Basic credentials.');
+      const actor = await identify(request);
+      if (actor.kind === 'user') {
+        // npm's one-time password for this request; verified only if the MFA policy asks for one.
+        const otp = request.headers['npm-otp'];
+        actor.secondFactor = { otp: typeof otp === 'string' && otp.length > 0 && otp.length <= 200 ? otp : null, ip: request.ip ?? null };
       }
-      // Only web routes take the cookie, so no API write can be driven cross-site by a browser.
-      const sessionId = request.routeOptions.config?.web ? request.cookies?.[SESSION_COOKIE] : undefined;
-      if (sessionId) {
-        const user = await accounts.userForSession(sessionId);
-        if (user) return userActor(user, 'session', null, null);
-      }
-      return anonymous;
+      return actor;
     },
     forgetBasicCredentials() {
       basicCache.clear();

@@ -26,6 +26,18 @@ export interface UserActor {
   emailVerified?: boolean;
   /** The trusted publisher a minted token was issued for (a CI run, not a person, is acting); null otherwise. */
   publisherId?: string | null;
+  /**
+   * The second factor the request carries (npm's `npm-otp` header) and the caller's address,
+   * checked by the MFA policy only when a change needs it; `verified` keeps the outcome for the
+   * rest of the request, since a one-time password is accepted once.
+   */
+  secondFactor?: SecondFactorProof;
+}
+
+export interface SecondFactorProof {
+  otp: string | null;
+  ip: string | null;
+  verified?: { phishingResistant: boolean };
 }
 
 export const anonymous: AnonymousActor = Object.freeze({ kind: 'anonymous' });

@@ -1,2 +1,2 @@
-export { anonymous, eventActor, type Actor, type UserActor, type AnonymousActor } from './actor.js';
+export { anonymous, eventActor, type Actor, type UserActor, type AnonymousActor, type SecondFactorProof } from './actor.js';
 export { can, authorize, readsEveryPackage, requireUser, isRouteAction, routeNeedsUser, type Action, type Resource, type PackageResource } from './policy.js';

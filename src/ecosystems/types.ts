@@ -7,6 +7,7 @@ import type { AccountsService } from '../accounts/index.js';
 import type { TokensService } from '../tokens/index.js';
 import type { TrustService } from '../trust/index.js';
 import type { AttestationsService } from '../attestations/index.js';
+import type { MfaPolicyService } from '../mfa-policy/index.js';
 
 /** What the composition root hands each adapter: services and the few settings it needs. */
 export interface EcosystemContext {
@@ -15,6 +16,8 @@ export interface EcosystemContext {
   tokens: TokensService;
   trust: TrustService;
   attestations: AttestationsService;
+  /** The MFA policy: token changes check it; npm's web-auth OTP poll reads its grants. */
+  mfaPolicy: MfaPolicyService;
   log: Logger;
   settings: {
     publicUrl: string;

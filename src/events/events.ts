@@ -53,7 +53,11 @@ export type EventType =
   | 'user:email-verify'
   | 'user:email-change'
   | 'user:password-change'
-  | 'session:new-device';
+  | 'session:new-device'
+  // MFA policy (issue 4, C)
+  | 'policy:change'
+  | 'package:critical'
+  | 'otp:grant';
 
 export interface StoredEvent {
   id: number;

@@ -206,6 +206,16 @@ export const configFields = {
     description: 'Allow unpublishing a version other packages in the registry depend on.',
     schema: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   },
+  downloadsFlushSeconds: {
+    env: 'BULWARK_DOWNLOADS_FLUSH_SECONDS',
+    description: 'Download counts are kept in memory and added to the database at least this often (and at shutdown).',
+    schema: z.coerce.number().int().min(1).max(3600).default(30),
+  },
+  criticalRefreshSeconds: {
+    env: 'BULWARK_CRITICAL_REFRESH_SECONDS',
+    description: 'How long the ranking of critical packages (top 1% by downloads over 90 days) is reused before it is computed again.',
+    schema: z.coerce.number().int().min(1).max(86_400).default(600),
+  },
   maxBodyBytes: {
     env: 'BULWARK_MAX_BODY_BYTES',
     description: 'Largest request body accepted (a publish carries its tarball base64-encoded in it).',

@@ -10,5 +10,6 @@ export type {
   PersonView,
   PublishRequest,
   PublishResult,
+  StepUpCheck,
   VersionView,
 } from './types.js';

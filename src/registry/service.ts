@@ -25,7 +25,7 @@ import { BlobCache } from './blob-cache.js';
 import { searchPackages, type SearchHit, type SearchOptions } from './search.js';
 import { checkTag } from './tags.js';
 import { publish } from './publish/pipeline.js';
-import type { EcosystemRules, PackageHead, PackageView, PublishRequest, PublishResult } from './types.js';
+import type { EcosystemRules, PackageHead, PackageView, PublishRequest, PublishResult, StepUpCheck } from './types.js';
 
 export interface RegistryDeps {
   db: Kysely<Database>;
@@ -36,6 +36,10 @@ export interface RegistryDeps {
     unpublishWindowHours: number;
     unpublishWithDependents: boolean;
   };
+  /** Told of each counted artifact download (the downloads feature counts per version per day). */
+  downloads?: { record(hit: { packageId: number; versionId: number }): void };
+  /** The MFA policy's check of publish, unpublish, yank and owner changes. */
+  stepUp?: StepUpCheck;
 }
 
 export interface OpenedArtifact {
@@ -58,6 +62,9 @@ export function createRegistryService(deps: RegistryDeps) {
     const head = await findHead(db, rules.id, name);
     if (!head) throw packageNotFound();
     authorize(actor, action, { package: { name: head.name, ecosystem: head.ecosystem, access: head.access, ownerIds: head.ownerIds } });
+    if (action === 'package:unpublish' || action === 'package:owners') {
+      await deps.stepUp?.(actor, action, { packageId: head.id, ecosystem: rules.id, stepUp: rules.stepUp });
+    }
     return head;
   }
 
@@ -117,13 +124,14 @@ export function createRegistryService(deps: RegistryDeps) {
       return headOrThrow(rules, rawName, actor, 'package:read');
     },
 
-    async openArtifact(rules: EcosystemRules, rawName: string, filename: string, actor: Actor): Promise<OpenedArtifact> {
+    /** `countDownload`: a client fetches the file (GET), as opposed to checking it (HEAD). */
+    async openArtifact(rules: EcosystemRules, rawName: string, filename: string, actor: Actor, options: { countDownload?: boolean } = {}): Promise<OpenedArtifact> {
       const name = normalizeForRead(rules, rawName);
       const row = await db
         .selectFrom('artifacts')
         .innerJoin('versions', 'versions.id', 'artifacts.version_id')
         .innerJoin('packages', 'packages.id', 'versions.package_id')
-        .select(['packages.access', 'artifacts.blob_key', 'artifacts.size'])
+        .select(['packages.access', 'packages.id as package_id', 'versions.id as version_id', 'artifacts.blob_key', 'artifacts.size'])
         .where('packages.ecosystem', '=', rules.id)
         .where('packages.name', '=', name)
         .where('artifacts.filename', '=', filename)
@@ -136,6 +144,7 @@ export function createRegistryService(deps: RegistryDeps) {
         if (!head) throw artifactNotFound();
         authorize(actor, 'package:read', { package: { name, ecosystem: head.ecosystem, access: head.access, ownerIds: head.ownerIds } });
       }
+      if (options.countDownload) deps.downloads?.record({ packageId: row.package_id, versionId: row.version_id });
       const hot = blobCache.get(row.blob_key);
       if (hot) return { size: hot.length, sha256: row.blob_key, bytes: hot, stream: null };
       if (blobCache.admits(row.size)) {
@@ -150,7 +159,7 @@ export function createRegistryService(deps: RegistryDeps) {
     },
 
     async publish(actor: Actor, request: PublishRequest, keep: (path: string) => boolean): Promise<PublishResult> {
-      return publish({ db, blobs, clock, maxArtifactBytes: deps.policy.maxArtifactBytes }, actor, request, keep);
+      return publish({ db, blobs, clock, maxArtifactBytes: deps.policy.maxArtifactBytes, stepUp: deps.stepUp }, actor, request, keep);
     },
 
     async setTag(rules: EcosystemRules, rawName: string, tag: string, version: string, actor: Actor): Promise<void> {

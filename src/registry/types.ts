@@ -1,6 +1,7 @@
 // The ecosystem-neutral model the core reads and writes, and what it needs from an adapter.
 import type { ArchiveLimits, ArchiveListing } from '../platform/archive/index.js';
 import type { Digests } from '../platform/crypto.js';
+import type { Action, Actor } from '../auth/index.js';
 
 /** The rules of one ecosystem that the core applies without knowing which ecosystem it is. */
 export interface EcosystemRules {
@@ -23,7 +24,23 @@ export interface EcosystemRules {
    * still usable only once.
    */
   filesPerVersion: 'one' | 'many';
+  /**
+   * How the ecosystem's clients prove a second factor for a change, when the MFA policy asks:
+   * `otp`, a one-time password sent with the request (npm's `npm-otp` header); `token`, no
+   * such channel (twine), so only an API token created with a fresh second factor will do.
+   */
+  stepUp?: 'otp' | 'token';
 }
+
+/**
+ * The MFA policy's check of a change to a package (publish, unpublish, yank, owners), called
+ * after authorization with the package (null for a new one). Throws to refuse.
+ */
+export type StepUpCheck = (
+  actor: Actor,
+  action: Action,
+  target: { packageId: number | null; ecosystem: string; stepUp: EcosystemRules['stepUp'] },
+) => Promise<void>;
 
 export type Access = 'public' | 'restricted';
 export type VersionState = 'active' | 'deprecated' | 'yanked' | 'quarantined' | 'removed';

@@ -10,5 +10,9 @@ export function renderNpmError(error: BulwarkError): ErrorBody {
     headers['WWW-Authenticate'] =
       error.kind === 'mfa_required' ? 'OTP' : error.code === 'TOKEN_INVALID' ? 'Bearer realm="bulwark"' : 'Basic realm="bulwark"';
   }
-  return { status, headers, body: { error: `${error.message} [${error.code}]`, code: error.code } };
+  // The web-auth OTP flow: npm opens authUrl and polls doneUrl when the 401 body names both.
+  const webAuth = error.kind === 'mfa_required' && typeof error.detail?.authUrl === 'string' && typeof error.detail?.doneUrl === 'string'
+    ? { authUrl: error.detail.authUrl, doneUrl: error.detail.doneUrl }
+    : {};
+  return { status, headers, body: { error: `${error.message} [${error.code}]`, code: error.code, ...webAuth } };
 }

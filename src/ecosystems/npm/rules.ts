@@ -18,6 +18,7 @@ export function npmRules(limits: NpmLimits): EcosystemRules {
     isVersionRange: isNpmVersionOrRange,
     requiredTag: 'latest',
     filesPerVersion: 'one',
+    stepUp: 'otp',
     archiveLimits: {
       maxEntries: limits.maxEntries,
       maxUnpackedBytes: limits.maxUnpackedBytes,

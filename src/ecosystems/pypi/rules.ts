@@ -18,6 +18,7 @@ export function pypiRules(limits: PypiLimits): EcosystemRules {
     isVersionRange: isPypiVersionOrRange,
     requiredTag: null,
     filesPerVersion: 'many',
+    stepUp: 'token',
     archiveLimits: {
       maxEntries: limits.maxEntries,
       maxUnpackedBytes: limits.maxUnpackedBytes,

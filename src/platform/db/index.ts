@@ -14,6 +14,7 @@ import * as m005 from './migrations/005-version-descriptions.js';
 import * as m006 from './migrations/006-email.js';
 import * as m007 from './migrations/007-mfa.js';
 import * as m008 from './migrations/008-rate-limits.js';
+import * as m009 from './migrations/009-critical-packages.js';
 
 export type { Database } from './schema.js';
 export type Db = Kysely<Database>;
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '006-email': m006,
   '007-mfa': m007,
   '008-rate-limits': m008,
+  '009-critical-packages': m009,
 };
 
 export interface DbOptions {

@@ -230,6 +230,39 @@ export interface OutboxCursorsTable {
   last_event_id: number;
 }
 
+export interface DownloadCountsTable {
+  version_id: number;
+  package_id: number;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  count: number;
+}
+
+export interface CriticalPackagesTable {
+  package_id: number;
+  marked_by: number;
+  marked_at: string;
+}
+
+export interface OtpGrantsTable {
+  id: string;
+  done_secret_hash: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+  approved_at: string | null;
+  phishing_resistant: Generated<number>;
+  grant_hash: string | null;
+  grant_issued_at: string | null;
+  consumed_at: string | null;
+}
+
+export interface SecondFactorTokensTable {
+  token_id: string;
+  verified_at: string;
+  phishing_resistant: Generated<number>;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -254,4 +287,8 @@ export interface Database {
   email_tokens: EmailTokensTable;
   known_devices: KnownDevicesTable;
   outbox_cursors: OutboxCursorsTable;
+  download_counts: DownloadCountsTable;
+  critical_packages: CriticalPackagesTable;
+  otp_grants: OtpGrantsTable;
+  second_factor_tokens: SecondFactorTokensTable;
 }

@@ -7,7 +7,7 @@ import type { BlobStore } from '../../platform/blobs/index.js';
 import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto.js';
 import { requireUser, type Actor } from '../../auth/index.js';
-import type { PublishRequest, PublishResult } from '../types.js';
+import type { PublishRequest, PublishResult, StepUpCheck } from '../types.js';
 import { checkTarget } from './check-target.js';
 import { hashArtifact } from './hash-artifact.js';
 import { inspectArtifact } from './inspect-artifact.js';
@@ -20,6 +20,7 @@ export interface PipelineDeps {
   blobs: BlobStore;
   clock: Clock;
   maxArtifactBytes: number;
+  stepUp?: StepUpCheck | undefined;
 }
 
 export async function publish(
@@ -31,6 +32,12 @@ export async function publish(
   requireUser(actor);
 
   const target = await checkTarget(deps.db, request.rules, actor, request.name, request.version, request.artifact.filename, request.tags);
+  // The MFA policy, once the caller is known to be allowed: a second factor when required.
+  await deps.stepUp?.(actor, target.head ? 'package:publish' : 'package:create', {
+    packageId: target.head?.id ?? null,
+    ecosystem: request.rules.id,
+    stepUp: request.rules.stepUp,
+  });
   const digests = hashArtifact(request.artifact.bytes, request.artifact.declared, deps.maxArtifactBytes);
   // A filename names one set of bytes forever, even after its file or version was removed.
   // Decided only now: after authorization and after the declared digests were checked.

@@ -1,6 +1,6 @@
 // npm's account commands: login (web and legacy), whoami, logout, tokens, profile, user lookup.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BulwarkError, invalid, unauthenticated } from '../../../platform/errors.js';
+import { BulwarkError, invalid, notFound, unauthenticated } from '../../../platform/errors.js';
 import { authorize, requireUser, type UserActor } from '../../../auth/index.js';
 import type { TokenScope } from '../../../tokens/index.js';
 import type { EcosystemContext } from '../../types.js';
@@ -46,7 +46,7 @@ function userNameOf(params: unknown): string {
 }
 
 export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext, renderError: any) {
-  const { accounts, tokens, settings } = ctx;
+  const { accounts, tokens, settings, mfaPolicy } = ctx;
 
   // A login token is a new credential: refused until the address is verified, and the device
   // it is issued to is noted (a new one is notified).
@@ -80,6 +80,24 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
         return reply.code(202).send({});
       }
       return { token: await issueLoginToken(state.userId, request) };
+    },
+  });
+
+  // The web-auth OTP flow's poll (the doneUrl of an OTP_PHISHING_RESISTANT_REQUIRED answer):
+  // pending until the user approved in the browser, then a one-time grant npm sends as npm-otp.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE'],
+    url: '/-/npm/v1/otp/done',
+    config: { action: 'public', renderError },
+    handler: async (request, reply) => {
+      const { session } = request.query as { session?: string };
+      if (!session) throw notFound('OTP_REQUEST_UNKNOWN', 'Missing session.');
+      const state = await mfaPolicy.grants.poll(session);
+      if (state.state === 'pending') {
+        reply.header('Retry-After', DONE_RETRY_SECONDS);
+        return reply.code(202).send({});
+      }
+      return { token: state.grant };
     },
   });
 
@@ -146,6 +164,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     const body = (request.body ?? {}) as Record<string, unknown>;
     const user = await accounts.verifyCredentials(actor.name, typeof body.password === 'string' ? body.password : '');
     if (!user || user.id !== actor.userId) throw unauthenticated('CREDENTIALS_INVALID', 'Incorrect password.');
+    // Token changes are under the MFA policy: a second factor in npm-otp when it asks for one.
+    await mfaPolicy.enforce(actor, { account: true }, 'otp');
     const { token, info } = await tokens.create({
       userId: actor.userId,
       name: typeof body.name === 'string' ? body.name : null,
@@ -154,6 +174,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
       expiresInDays: body.expires === undefined ? null : (body.expires as number),
       actorTokenId: actor.tokenId,
     });
+    await mfaPolicy.recordTokenFactor(actor, info.key);
     return {
       token,
       key: info.key,
@@ -167,6 +188,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
 
   app.delete('/-/npm/v1/tokens/token/:key', { config: { action: 'account:tokens', renderError } }, async (request) => {
     requireUser(request.actor);
+    await mfaPolicy.enforce(request.actor, { account: true }, 'otp');
     await tokens.revoke(request.actor.userId, (request.params as { key: string }).key, request.actor.tokenId);
     return { ok: true };
   });

@@ -31,7 +31,7 @@ export async function readRoutes(app: FastifyInstance, ctx: EcosystemContext, ru
 
   packageRoute(app, 'GET', '/-/:file', { config }, async (request, reply) => {
     const { file } = request.params as { file: string };
-    const artifact = await registry.openArtifact(rules, packageNameOf(request.params), file, request.actor);
+    const artifact = await registry.openArtifact(rules, packageNameOf(request.params), file, request.actor, { countDownload: request.method === 'GET' });
     return sendBytes(request, reply, artifact);
   });
 

@@ -88,7 +88,7 @@ export async function indexRoutes(app: FastifyInstance, ctx: EcosystemContext, r
       const companion = await registry.openCompanion(rules, project, file, 'metadata', request.actor);
       return sendBytes(request, reply, companion);
     }
-    return sendBytes(request, reply, await registry.openArtifact(rules, project, filename, request.actor));
+    return sendBytes(request, reply, await registry.openArtifact(rules, project, filename, request.actor, { countDownload: request.method === 'GET' }));
   });
 
   // PEP 740: the provenance of a file uploaded with attestations.
