@@ -137,6 +137,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     registry,
     accounts,
     emailVerification,
+    mfa,
     ecosystems,
     secret,
     publicUrl: config.publicUrl,

@@ -1,6 +1,7 @@
 // What the web UI is given by the composition root: services and the few settings it needs.
 import type { RegistryService } from '../registry/index.js';
 import type { AccountsService, EmailVerificationService } from '../accounts/index.js';
+import type { MfaService } from '../mfa/index.js';
 import type { Ecosystem } from '../ecosystems/index.js';
 
 export interface WebDeps {
@@ -8,6 +9,7 @@ export interface WebDeps {
   accounts: AccountsService;
   /** Sign-up, address verification and change. */
   emailVerification: EmailVerificationService;
+  mfa: MfaService;
   ecosystems: Ecosystem[];
   /** Secret for CSRF tokens (HMAC key). */
   secret: string;

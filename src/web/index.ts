@@ -6,13 +6,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from './deps.js';
 import type { WebContext } from './page.js';
-import { loadStylesheet, registerStatic } from './static.js';
+import { loadStylesheet, loadWebAuthnScripts, registerStatic } from './static.js';
 import { registerSecurityTxt } from './security-txt.js';
 import { registerHomePage } from './pages/home.js';
 import { registerSearchPage } from './pages/search.js';
 import { registerPackagePages } from './pages/package.js';
 import { registerUserPage } from './pages/user.js';
 import { registerLoginPages } from './pages/login.js';
+import { registerMfaPages } from './pages/mfa.js';
 import { registerPasswordPage } from './pages/password.js';
 import { registerCliLoginPage } from './pages/cli-login.js';
 import { registerDisclosurePage } from './pages/disclosure.js';
@@ -23,7 +24,8 @@ export type { WebDeps } from './deps.js';
 
 export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const stylesheet = loadStylesheet();
-  const ctx: WebContext = { deps, stylesheetHref: stylesheet.href };
+  const scripts = loadWebAuthnScripts();
+  const ctx: WebContext = { deps, stylesheetHref: stylesheet.href, webauthnScripts: scripts.map((s) => s.href) };
   // Package protocols own single-segment paths (npm's GET /<name>): a page at /login would
   // hide the npm package `login`. Pages live at / or under two segments or more.
   app.addHook('onRoute', (route) => {
@@ -32,13 +34,14 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
     }
   });
 
-  registerStatic(app, stylesheet);
+  registerStatic(app, stylesheet, ...scripts);
   registerSecurityTxt(app, { contact: deps.securityContact, publicUrl: deps.publicUrl, startedAt: new Date() });
   registerHomePage(app, ctx);
   registerSearchPage(app, ctx);
   registerPackagePages(app, ctx);
   registerUserPage(app, ctx);
   registerLoginPages(app, ctx);
+  registerMfaPages(app, ctx);
   registerPasswordPage(app, ctx);
   registerCliLoginPage(app, ctx);
   registerDisclosurePage(app, ctx);

@@ -1,4 +1,4 @@
-// The frame of every page: head (stylesheet only: no script anywhere), header with search and
+// The frame of every page: head (stylesheet; scripts only on the WebAuthn pages, from /static/), header with search and
 // the viewer's account, footer. Signed-in viewers get the sign-out form with their CSRF token.
 import { html, type SafeHtml } from './html.js';
 import { DISCLOSURE_PATH, userPath } from './paths.js';
@@ -11,6 +11,8 @@ export interface LayoutOptions {
   viewer: Viewer;
   stylesheetHref: string;
   query: string;
+  /** Script URLs (this site's /static/ only), loaded deferred. */
+  scripts?: string[];
 }
 
 function account(viewer: Viewer): SafeHtml {
@@ -21,10 +23,10 @@ function account(viewer: Viewer): SafeHtml {
           <button type="submit" class="link">Sign out</button>
         </form>`
     : null;
-  return html`<a href="${userPath(viewer.user.name)}">${viewer.user.name}</a> ${signOut}`;
+  return html`<a href="${userPath(viewer.user.name)}">${viewer.user.name}</a> <a href="/account/mfa">Two-factor</a> ${signOut}`;
 }
 
-export function layout({ title, body, viewer, stylesheetHref, query }: LayoutOptions): SafeHtml {
+export function layout({ title, body, viewer, stylesheetHref, query, scripts = [] }: LayoutOptions): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -34,7 +36,8 @@ export function layout({ title, body, viewer, stylesheetHref, query }: LayoutOpt
 <title>${title} · Bulwark</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${stylesheetHref}">
-</head>
+${scripts.map((src) => html`<script src="${src}" defer></script>
+`)}</head>
 <body>
 <header class="site">
   <div class="wrap bar">

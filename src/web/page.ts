@@ -18,15 +18,20 @@ export const PUBLIC_PAGE = { config: { action: 'public', web: true } } as const;
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** The policy of a page that runs the WebAuthn scripts: scripts from this site, nothing inline. */
+export const SCRIPT_CONTENT_SECURITY_POLICY = `${CONTENT_SECURITY_POLICY}; script-src 'self'`;
+
 export interface WebContext {
   deps: WebDeps;
   /** URL of the stylesheet, with its content hash so it can be cached for good. */
   stylesheetHref: string;
+  /** URLs of the scripts WebAuthn pages load (library, then ours), with their content hashes. */
+  webauthnScripts: string[];
 }
 
-function securityHeaders(reply: FastifyReply): FastifyReply {
+function securityHeaders(reply: FastifyReply, withScripts = false): FastifyReply {
   return reply
-    .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+    .header('Content-Security-Policy', withScripts ? SCRIPT_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY)
     .header('X-Frame-Options', 'DENY')
     .header('Cache-Control', 'no-store');
 }
@@ -37,12 +42,15 @@ export interface PageOptions {
   body: SafeHtml;
   /** Text to keep in the header's search box. */
   query?: string;
+  /** Load the WebAuthn scripts (the page then gets `script-src 'self'`). */
+  webauthn?: boolean;
 }
 
 export function sendPage(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, options: PageOptions) {
   const viewer = viewerOf(request, ctx.deps.secret);
-  const document = layout({ title: options.title, body: options.body, viewer, stylesheetHref: ctx.stylesheetHref, query: options.query ?? '' });
-  return securityHeaders(reply)
+  const scripts = options.webauthn ? ctx.webauthnScripts : [];
+  const document = layout({ title: options.title, body: options.body, viewer, stylesheetHref: ctx.stylesheetHref, query: options.query ?? '', scripts });
+  return securityHeaders(reply, scripts.length > 0)
     .code(options.status ?? 200)
     .type('text/html; charset=utf-8')
     .send(document.toString());
