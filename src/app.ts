@@ -25,6 +25,7 @@ import { createAuthenticator } from './api/authenticate.js';
 import { isRouteAction, requireUser, routeNeedsUser } from './auth/index.js';
 import { registerWeb } from './web/index.js';
 import { createMfaService, type MfaService } from './mfa/index.js';
+import { createRecoveryService, domainCheckerFor, scheduleDomainChecks, type RecoveryService } from './recovery/index.js';
 
 export interface AppOptions {
   config: Config;
@@ -49,6 +50,7 @@ export interface BulwarkApp {
   mfa: MfaService;
   downloads: DownloadCounter;
   mfaPolicy: MfaPolicyService;
+  recovery: RecoveryService;
   ecosystems: Ecosystem[];
   /** Set when this start created the admin account with a generated password. */
   generatedAdminPassword: string | null;
@@ -107,6 +109,20 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     publicUrl: config.publicUrl,
     criticalRefreshMs: config.criticalRefreshSeconds * 1000,
   });
+  // Account recovery (docs/security/account-recovery.md) and the periodic email-domain check.
+  const recovery = createRecoveryService({
+    db,
+    clock,
+    accounts,
+    tokens,
+    mailer,
+    checker: domainCheckerFor(config, clock),
+    limiter,
+    mfa,
+    publicUrl: config.publicUrl,
+    log,
+  });
+  const domainChecks = scheduleDomainChecks(() => recovery.checkEmailDomains(), config.domainCheckIntervalHours, log);
 
   const http = createHttpServer({ log, maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth });
   await http.register(cookie);
@@ -139,6 +155,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     emailVerification,
     mfa,
     ecosystems,
+    recovery,
     secret,
     publicUrl: config.publicUrl,
     secureCookies: config.secureCookies,
@@ -162,10 +179,13 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     mfa,
     downloads,
     mfaPolicy,
+    recovery,
     ecosystems,
     generatedAdminPassword: generatedPassword,
     async close() {
       await http.close();
+      await domainChecks.stop();
+      await recovery.settled();
       await limiter.close();
       mailer.close();
       // Counted downloads reach the database before it closes.

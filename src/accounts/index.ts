@@ -4,3 +4,4 @@ export { checkUserName } from './names.js';
 export { ensureAdmin, ADMIN_NAME } from './bootstrap.js';
 export type { DeviceInfo } from './devices.js';
 export { createEmailVerificationService, VERIFY_EMAIL_PATH, EMAIL_LINK_TTL_MS, type EmailVerificationService, type EmailLinkPurpose } from './email-verification.js';
+export { generateOneTimePassword, setOneTimePassword, hashOneTimePassword } from './one-time-password.js';

@@ -8,6 +8,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerUserCommand } from './commands/user.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerAccountsCommand } from './commands/recover.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
@@ -34,6 +35,7 @@ Exit status: 0 on success, 1 on failure (with one line on standard error).`,
   registerUserCommand(program);
   registerTokenCommand(program);
   registerConfigCommand(program);
+  registerAccountsCommand(program);
   return program;
 }
 

@@ -57,7 +57,13 @@ export type EventType =
   // MFA policy (issue 4, C)
   | 'policy:change'
   | 'package:critical'
-  | 'otp:grant';
+  | 'otp:grant'
+  // account recovery (docs/security/account-recovery.md)
+  | 'recovery:request'
+  | 'recovery:complete'
+  | 'recovery:refused'
+  | 'recovery:admin'
+  | 'user:flag';
 
 export interface StoredEvent {
   id: number;

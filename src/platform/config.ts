@@ -153,7 +153,7 @@ export const configFields = {
   domainCheckIntervalHours: {
     env: 'BULWARK_DOMAIN_CHECK_INTERVAL_HOURS',
     description: "How often the server checks the domains of every user's verified email addresses (0 turns the periodic check off; `bulwark accounts check-domains` runs it once).",
-    schema: z.coerce.number().min(0).default(24),
+    schema: z.coerce.number().min(0).max(24 * 24).default(24),
   },
   oidcIssuers: {
     env: 'BULWARK_OIDC_ISSUERS',

@@ -3,6 +3,7 @@ import type { RegistryService } from '../registry/index.js';
 import type { AccountsService, EmailVerificationService } from '../accounts/index.js';
 import type { MfaService } from '../mfa/index.js';
 import type { Ecosystem } from '../ecosystems/index.js';
+import type { RecoveryService } from '../recovery/index.js';
 
 export interface WebDeps {
   registry: RegistryService;
@@ -11,6 +12,7 @@ export interface WebDeps {
   emailVerification: EmailVerificationService;
   mfa: MfaService;
   ecosystems: Ecosystem[];
+  recovery: RecoveryService;
   /** Secret for CSRF tokens (HMAC key). */
   secret: string;
   publicUrl: string;

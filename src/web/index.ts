@@ -19,6 +19,7 @@ import { registerCliLoginPage } from './pages/cli-login.js';
 import { registerDisclosurePage } from './pages/disclosure.js';
 import { registerRegisterPage } from './pages/register.js';
 import { registerEmailPages } from './pages/email.js';
+import { registerRecoverPages } from './pages/recover.js';
 
 export type { WebDeps } from './deps.js';
 
@@ -47,4 +48,5 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   registerDisclosurePage(app, ctx);
   registerRegisterPage(app, ctx);
   registerEmailPages(app, ctx);
+  registerRecoverPages(app, ctx);
 }

@@ -3,6 +3,7 @@ import { systemClock } from '../../platform/clock.js';
 import { checkNewPassword, checkUserName, createAccountsService } from '../../accounts/index.js';
 import { withDatabase } from '../database.js';
 import { passwordFromStdin, promptNewPassword } from '../password-input.js';
+import { registerUserRecoverCommand } from './recover.js';
 
 interface CreateOptions {
   email: string;
@@ -42,4 +43,6 @@ Passwords are at least 12 characters long. In a script:
       );
       process.stdout.write(`Created user ${created.name}${created.isAdmin ? ' (administrator)' : ''}.\n`);
     });
+
+  registerUserRecoverCommand(user);
 }

@@ -15,6 +15,7 @@ import * as m006 from './migrations/006-email.js';
 import * as m007 from './migrations/007-mfa.js';
 import * as m008 from './migrations/008-rate-limits.js';
 import * as m009 from './migrations/009-critical-packages.js';
+import * as m010 from './migrations/010-account-recovery.js';
 
 export type { Database } from './schema.js';
 export type Db = Kysely<Database>;
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '007-mfa': m007,
   '008-rate-limits': m008,
   '009-critical-packages': m009,
+  '010-account-recovery': m010,
 };
 
 export interface DbOptions {

@@ -263,6 +263,38 @@ export interface SecondFactorTokensTable {
   phishing_resistant: Generated<number>;
 }
 
+export interface RecoveryLinksTable {
+  id_hash: string;
+  user_id: number;
+  /** The verified address the link was mailed to. */
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface AccountFlagsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** Why: `email-domain-abandoned`. */
+  reason: string;
+  /** What it is about, e.g. the domain; one open flag per user, reason and subject. */
+  subject: string;
+  /** JSON. */
+  detail: string;
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by: number | null;
+}
+
+export interface EmailDomainChecksTable {
+  domain: string;
+  status: string;
+  reason: string;
+  detail: string | null;
+  checked_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -291,4 +323,7 @@ export interface Database {
   critical_packages: CriticalPackagesTable;
   otp_grants: OtpGrantsTable;
   second_factor_tokens: SecondFactorTokensTable;
+  recovery_links: RecoveryLinksTable;
+  account_flags: AccountFlagsTable;
+  email_domain_checks: EmailDomainChecksTable;
 }
