@@ -221,13 +221,13 @@ describe('web UI in chromium', () => {
     // A wrong password first: the generic message, and the form again.
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill('not-the-password');
-    const refused = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in' }).click()]);
+    const refused = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
     assert.equal(refused[0].status(), 401);
     await page.getByText('Incorrect user name or password.').waitFor();
 
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Approve npm CLI sign-in as admin?' }).waitFor();
     assert.equal(page.url(), loginUrl, 'back on the approval page after signing in');
 

@@ -1,0 +1,196 @@
+// Two-factor sign-in in a real browser: Debian's chromium through playwright-core, with a CDP
+// virtual authenticator (CTAP2, platform transport, resident keys, user verification) standing
+// in for a phone or laptop. The public URL is http://localhost:<port> because browsers refuse an
+// IP address as a WebAuthn RP id. The acceptance path: register → verify the address (the link
+// read from the mail the app sent to a real SMTP server on 127.0.0.1) → enrol TOTP (code computed
+// from the secret shown) → enrol a passkey → sign out → sign in with the passkey alone.
+// Chromium is required: without it this test fails, it never skips.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { generate } from 'otplib';
+import { listenOnFreePort } from '../helpers/test-app.js';
+import { startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
+import { verifyLinkOf } from '../helpers/sign-up.js';
+import { createApp, type BulwarkApp } from '../../src/app.js';
+import { loadConfig } from '../../src/platform/config.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const NAME = 'passkey-paula';
+const EMAIL = 'paula@example.test';
+const PASSWORD = 'paula-long-passphrase';
+
+describe('two-factor sign-in in chromium', () => {
+  let app: BulwarkApp;
+  let url: string;
+  let dataDir: string;
+  let smtp: SmtpCapture;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let recoveryCodes: string[] = [];
+
+  async function eventTypes(): Promise<string[]> {
+    const rows = await app.db.selectFrom('events').select('type').orderBy('id', 'asc').execute();
+    return rows.map((r) => r.type);
+  }
+
+  before(async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium) to run the web UI tests`,
+    );
+    smtp = await startSmtpServer();
+    dataDir = await mkdtemp(join(tmpdir(), 'bulwark-mfa-browser-'));
+    ({ app } = await listenOnFreePort((port) =>
+      createApp({
+        config: loadConfig(
+          {},
+          { host: '127.0.0.1', port, publicUrl: `http://localhost:${port}`, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent', smtpUrl: smtp.url },
+        ),
+      }),
+    ));
+    url = app.config.publicUrl;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
+    });
+    context = await browser.newContext();
+    page = await context.newPage();
+    // The virtual authenticator lives with this page's target: the whole story runs in it.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await smtp?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('register, verify the address, enrol TOTP and a passkey, sign out, sign in with the passkey alone', { timeout: 90_000 }, async () => {
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') scriptErrors.push(message.text());
+    });
+
+    // Register.
+    await page.goto(`${url}/account/register`);
+    await page.getByLabel('User name').fill(NAME);
+    await page.getByLabel('Email address').fill(EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+
+    // Verify the address with the link from the mail.
+    const mail = await smtp.nextMessage({ to: EMAIL });
+    const link = verifyLinkOf(mail);
+    assert.ok(link.startsWith(`${url}/`), link);
+    await page.goto(link);
+    await page.getByRole('button', { name: `Confirm ${EMAIL}` }).click();
+    await page.getByRole('heading', { name: 'Email address verified' }).waitFor();
+    assert.equal((await app.accounts.getUserByName(NAME))?.emailVerified, true);
+
+    // Sign in with the password (no factor yet).
+    await page.goto(`${url}/account/login?next=/account/mfa`);
+    await page.getByLabel('User name').fill(NAME);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/account/mfa');
+
+    // Enrol TOTP: the code is computed from the secret the page shows.
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.locator('#totp-secret').innerText()).trim();
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    await page.getByLabel('Code from the app').fill(await generate({ secret }));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    recoveryCodes = (await page.locator('#recovery-codes li').allInnerTexts()).map((c) => c.trim());
+    assert.equal(recoveryCodes.length, 10);
+    await page.getByRole('link', { name: 'Done' }).click();
+    await page.locator('tr[data-factor-kind="totp"]').waitFor();
+    assert.match(await page.locator('tr[data-factor-kind="totp"]').innerText(), /Not phishing-resistant/);
+
+    // Enrol a passkey through the virtual authenticator.
+    await page.getByLabel('Passkey').check();
+    await page.getByLabel('Name (optional)').fill('Laptop passkey');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Create the passkey' }).click();
+    await page.getByText('Passkey "Laptop passkey" added.').waitFor();
+    const passkeyRow = await page.locator('tr[data-factor-kind="passkey"]').innerText();
+    assert.match(passkeyRow, /Laptop passkey/);
+    assert.match(passkeyRow, /Phishing-resistant/);
+    const user = (await app.accounts.getUserByName(NAME))!;
+    const status = await app.mfa.status(user.id);
+    assert.deepEqual(status.factors.map((f) => [f.kind, f.phishingResistant]), [['totp', false], ['passkey', true]]);
+    assert.equal(status.phishingResistant, true);
+
+    // Sign out.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${url}/`);
+    assert.equal((await context.cookies()).find((c) => c.name === 'bulwark_session'), undefined);
+
+    // Sign in with the passkey alone: no user name, no password, no code.
+    const sessionsBefore = (await eventTypes()).filter((t) => t === 'session:create').length;
+    await page.goto(`${url}/account/login`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('heading', { name: 'Sign in with a passkey' }).waitFor();
+    await page.getByRole('button', { name: 'Use my passkey' }).click();
+    await page.waitForURL(`${url}/`);
+    const session = (await context.cookies()).find((c) => c.name === 'bulwark_session');
+    assert.ok(session, 'signed in');
+    assert.equal(session.httpOnly, true);
+    await page.getByRole('link', { name: NAME }).waitFor();
+    assert.equal((await eventTypes()).filter((t) => t === 'session:create').length, sessionsBefore + 1);
+    const passkey = (await app.mfa.status(user.id)).factors.find((f) => f.kind === 'passkey')!;
+    assert.ok(passkey.lastUsedAt, 'the passkey was used');
+    assert.deepEqual(scriptErrors, [], 'no script errors (CSP included)');
+  });
+
+  test('after a password, the passkey serves as the second factor', { timeout: 60_000 }, async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${url}/`);
+    await page.goto(`${url}/account/login?next=/account/mfa`);
+    await page.getByLabel('User name').fill(NAME);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(/\/account\/login\/mfa/);
+    assert.equal((await context.cookies()).find((c) => c.name === 'bulwark_session'), undefined, 'no session after the password alone');
+    await page.getByRole('button', { name: 'Use a security key or passkey' }).click();
+    await page.waitForURL(`${url}/account/mfa`);
+    await page.locator('tr[data-factor-kind="passkey"]').waitFor();
+  });
+
+  test('npm login --auth-type=web for an MFA account goes through the second step', { timeout: 60_000 }, async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${url}/`);
+    const started = await fetch(`${url}/-/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const { loginUrl, doneUrl } = (await started.json()) as { loginUrl: string; doneUrl: string };
+    await page.goto(loginUrl);
+    await page.getByLabel('User name').fill(NAME);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(/\/account\/login\/mfa/);
+    assert.equal((await fetch(doneUrl)).status, 202, 'still pending: the password alone approves nothing');
+    await page.getByLabel('Code from your authenticator app, or a recovery code').fill(recoveryCodes[0]!);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('You can close this page and return to the terminal.').waitFor();
+    const done = await fetch(doneUrl);
+    assert.equal(done.status, 200);
+    const { token } = (await done.json()) as { token: string };
+    const whoami = await fetch(`${url}/-/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    assert.deepEqual(await whoami.json(), { username: NAME });
+  });
+});
