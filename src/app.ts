@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './platform/log.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { loadOrCreateSetting } from './platform/settings.js';
 import { createAttemptLimiter, type AttemptLimiter } from './platform/rate-limit/index.js';
-import { createAccountsService, createEmailVerificationService, ensureAdmin, type AccountsService, type EmailVerificationService } from './accounts/index.js';
+import { breachedPasswordsOptions, createAccountsService, createBreachedPasswords, createEmailVerificationService, ensureAdmin, type AccountsService, type EmailVerificationService } from './accounts/index.js';
 import { createMailer, type Mailer } from './platform/mail/index.js';
 import { createTokensService, type TokensService } from './tokens/index.js';
 import { createRegistryService, type RegistryService } from './registry/index.js';
@@ -63,7 +63,8 @@ export async function createApp({ config, clock = systemClock, log = createLogge
   const blobs = openBlobStore(config);
 
   const limiter = createAttemptLimiter({ store: config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'database', db }, log });
-  const accounts = createAccountsService({ db, clock });
+  const breached = createBreachedPasswords(breachedPasswordsOptions(config, log));
+  const accounts = createAccountsService({ db, clock, limiter, breached, log });
   const mailer = createMailer(config, log);
   const emailVerification = createEmailVerificationService({ db, clock, accounts, mailer, publicUrl: config.publicUrl, registration: config.registration });
   const tokens = createTokensService({ db, clock });

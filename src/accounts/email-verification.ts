@@ -12,7 +12,7 @@ import type { Mailer } from '../platform/mail/index.js';
 import { appendEvent } from '../events/index.js';
 import { checkEmail, checkUserName } from './names.js';
 import { hashPassword } from './passwords.js';
-import { checkNewPassword, type AccountsService } from './service.js';
+import type { AccountsService } from './service.js';
 
 export const EMAIL_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 /** A new verification mail at most this often per account. */
@@ -117,7 +117,7 @@ export function createEmailVerificationService({ db, clock, accounts, mailer, pu
       if (registration !== 'open') throw forbidden('REGISTRATION_CLOSED', 'Accounts on this registry are created by its administrators.');
       const name = checkUserName(input.name);
       const email = checkEmail(input.email);
-      await checkNewPassword(input.password);
+      await accounts.checkNewPassword(input.password);
       if (await accounts.getUserByName(name)) throw conflict('USER_EXISTS', `The user name ${name} is taken.`);
       if (await addressInUse(email)) {
         await hashPassword(input.password);

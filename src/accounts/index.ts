@@ -1,5 +1,6 @@
-export { createAccountsService, checkNewPassword, type AccountsService, type User } from './service.js';
-export { MIN_PASSWORD_LENGTH } from './passwords.js';
+export { createAccountsService, checkNewPassword, checkPasswordLength, type AccountsService, type AttemptContext, type User } from './service.js';
+export { MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, passwordVerifications } from './passwords.js';
+export { breachedPasswordsOptions, createBreachedPasswords, rangeContains, type BreachedPasswords, type BreachedPasswordsOptions } from './breached-passwords.js';
 export { checkUserName } from './names.js';
 export { ensureAdmin, ADMIN_NAME } from './bootstrap.js';
 export type { DeviceInfo } from './devices.js';

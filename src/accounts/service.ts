@@ -4,9 +4,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/index.js';
 import { isoNow, type Clock } from '../platform/clock.js';
 import { conflict, invalid, notFound } from '../platform/errors.js';
+import { createAttemptLimiter, type AttemptLimiter } from '../platform/rate-limit/index.js';
+import type { Logger } from '../platform/log.js';
 import { randomToken, sha256Hex } from '../platform/crypto.js';
 import { appendEvent } from '../events/index.js';
-import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, prepareDummyHash, verifyPassword } from './passwords.js';
+import { createBreachedPasswords, type BreachedPasswords } from './breached-passwords.js';
 import { checkEmail, checkUserName } from './names.js';
 import { rememberDevice, type DeviceInfo } from './devices.js';
 
@@ -18,6 +21,8 @@ export interface User {
   mustChangePassword: boolean;
   /** Whether `email` was proven by following a link sent to it (admin-made accounts count as proven). */
   emailVerified: boolean;
+  /** The password was found in a breach corpus at sign-in: it must be changed before anything else. */
+  passwordLeaked: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -25,6 +30,16 @@ export interface User {
 export interface AccountsDeps {
   db: Kysely<Database>;
   clock: Clock;
+  /** Failed-password counters and lockouts; an in-memory one when not given. */
+  limiter?: AttemptLimiter;
+  /** Leaked-password check for new passwords and at sign-in; none when not given. */
+  breached?: BreachedPasswords;
+  log?: Logger;
+}
+
+/** Where a credential check comes from: the client address counts toward per-IP limits. */
+export interface AttemptContext {
+  ip?: string | undefined;
 }
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -38,6 +53,7 @@ function toUser(row: {
   is_admin: number;
   must_change_password: number;
   email_verified_at: string | null;
+  password_leaked_at?: string | null;
   created_at: string;
   updated_at: string;
 }): User {
@@ -48,24 +64,40 @@ function toUser(row: {
     isAdmin: row.is_admin === 1,
     mustChangePassword: row.must_change_password === 1,
     emailVerified: row.email_verified_at !== null,
+    passwordLeaked: row.must_change_password === 1 && typeof row.password_leaked_at === 'string',
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-/**
- * The one check every new password passes (registration, change, `bulwark user create`):
- * NIST 800-63B length rules, no composition rules. Async so checks that look things up (leaked
- * passwords) live here too.
- */
-export async function checkNewPassword(password: string): Promise<void> {
+/** Length only (NIST 800-63B: no composition rules): what can be checked without the network. */
+export function checkPasswordLength(password: string): void {
   if (typeof password !== 'string' || [...password].length < MIN_PASSWORD_LENGTH) {
     throw invalid('PASSWORD_TOO_SHORT', `A password must be at least ${MIN_PASSWORD_LENGTH} characters long.`);
   }
-  if (password.length > 1024) throw invalid('PASSWORD_TOO_LONG', 'A password must be at most 1024 characters long.');
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw invalid('PASSWORD_TOO_LONG', `A password must be at most ${MAX_PASSWORD_LENGTH} characters long.`);
+  }
 }
 
-export function createAccountsService({ db, clock }: AccountsDeps) {
+/**
+ * Every new password (registration, change, admin-created account) passes here: 12 to 1024
+ * characters, and not known from a breach (when a leaked-password check is configured).
+ */
+export async function checkNewPassword(password: string, breached?: BreachedPasswords): Promise<void> {
+  checkPasswordLength(password);
+  if (breached && (await breached.isLeaked(password)) === true) {
+    throw invalid(
+      'PASSWORD_LEAKED',
+      'This password appears in a public list of passwords leaked from other sites, so attackers try it first. Please choose another one.',
+    );
+  }
+}
+
+export function createAccountsService({ db, clock, limiter = createAttemptLimiter({ store: { kind: 'memory' } }), breached, log }: AccountsDeps) {
+  // The first unknown-user check must not be slower than later ones (hashing the dummy).
+  prepareDummyHash();
+
   async function findUserRow(name: string) {
     return db.selectFrom('users').selectAll().where('name', '=', name.toLowerCase()).executeTakeFirst();
   }
@@ -91,7 +123,7 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
     }): Promise<User> {
       const name = checkUserName(input.name);
       const email = checkEmail(input.email);
-      await checkNewPassword(input.password);
+      await checkNewPassword(input.password, breached);
       const passwordHash = await hashPassword(input.password);
       const now = isoNow(clock);
       return db.transaction().execute(async (trx) => {
@@ -137,31 +169,64 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
       return rows.map(toUser);
     },
 
+    /** The checks every new password passes (length, leaked), for forms that check before saving. */
+    async checkNewPassword(password: string): Promise<void> {
+      await checkNewPassword(password, breached);
+    },
+
     /**
-     * Checks a name and password. Unknown user and wrong password take the same time and give
-     * the same answer; failures are logged as events against the name tried.
+     * Checks a name and password. Unknown user and wrong password take the same time (one
+     * argon2 verification each) and give the same answer; both count toward the lockout of
+     * the name tried and of the client address, and a locked name is refused (429
+     * TOO_MANY_ATTEMPTS) before any check, whether or not the account exists. Failures are
+     * events against the name tried. A right password found in a breach signs in but forces
+     * a change first (`mustChangePassword`, `passwordLeaked`).
      */
-    async verifyCredentials(name: string, password: string): Promise<User | null> {
-      const row = typeof name === 'string' && name.length <= 64 ? await findUserRow(name) : undefined;
+    async verifyCredentials(name: string, password: string, context: AttemptContext = {}): Promise<User | null> {
+      const tried = typeof name === 'string' ? name.slice(0, 64) : '';
+      const keys = { account: tried.toLowerCase(), ip: context.ip };
+      await limiter.assertAllowed('password', keys);
+      const row = tried !== '' && tried.length === String(name).length ? await findUserRow(tried) : undefined;
       const ok = await verifyPassword(row?.password_hash ?? null, typeof password === 'string' ? password : '');
       if (!row || !ok) {
-        await appendEvent(db, clock, {
-          type: 'user:login-failed',
-          actor: { userId: row?.id ?? null },
-          subject: `user:${String(name).slice(0, 64)}`,
+        const outcome = await limiter.recordFailure('password', keys);
+        await db.transaction().execute(async (trx) => {
+          await appendEvent(trx, clock, {
+            type: 'user:login-failed',
+            actor: { userId: row?.id ?? null },
+            subject: `user:${tried}`,
+            data: row ? { userId: row.id } : {},
+          });
+          if (row && outcome.accountLockedForSeconds !== null) {
+            await appendEvent(trx, clock, {
+              type: 'user:locked',
+              actor: { userId: null },
+              subject: `user:${row.name}`,
+              data: { userId: row.id, kind: 'password', seconds: outcome.accountLockedForSeconds },
+            });
+          }
         });
         return null;
       }
-      return toUser(row);
+      await limiter.recordSuccess('password', keys);
+      if (row.must_change_password === 1 || !breached) return toUser(row);
+      if ((await breached.isLeaked(password)) !== true) return toUser(row);
+      const now = isoNow(clock);
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ must_change_password: 1, password_leaked_at: now, updated_at: now }).where('id', '=', row.id).execute();
+        await appendEvent(trx, clock, { type: 'user:password-leaked', actor: { userId: row.id }, subject: `user:${row.name}`, data: { userId: row.id } });
+      });
+      log?.info({ 'user.id': row.id }, 'sign-in with a leaked password; a change is required');
+      return toUser({ ...row, must_change_password: 1, password_leaked_at: now, updated_at: now });
     },
 
     async changePassword(userId: number, newPassword: string): Promise<void> {
-      await checkNewPassword(newPassword);
+      await checkNewPassword(newPassword, breached);
       const passwordHash = await hashPassword(newPassword);
       await db.transaction().execute(async (trx) => {
         const user = await trx
           .updateTable('users')
-          .set({ password_hash: passwordHash, must_change_password: 0, updated_at: isoNow(clock) })
+          .set({ password_hash: passwordHash, must_change_password: 0, password_leaked_at: null, updated_at: isoNow(clock) })
           .where('id', '=', userId)
           .returning('name')
           .executeTakeFirstOrThrow();

@@ -67,7 +67,7 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     // `__token__` + a token as the password: the convention by which clients that only speak
     // HTTP Basic send an API token.
     if (decoded.slice(0, colon) === TOKEN_USERNAME) return fromToken(decoded.slice(colon + 1), ip);
-    const user = await accounts.verifyCredentials(decoded.slice(0, colon), decoded.slice(colon + 1));
+    const user = await accounts.verifyCredentials(decoded.slice(0, colon), decoded.slice(colon + 1), { ip });
     if (!user) throw new BulwarkError('unauthenticated', 'CREDENTIALS_INVALID', 'Incorrect user name or password.');
     if (user.mustChangePassword) {
       throw new BulwarkError('forbidden', 'PASSWORD_CHANGE_REQUIRED', 'Choose a new password on the web sign-in page first.');

@@ -22,6 +22,8 @@ export type EventType =
   | 'user:create'
   | 'user:login'
   | 'user:login-failed'
+  | 'user:locked'
+  | 'user:password-leaked'
   | 'user:logout'
   | 'session:create'
   | 'token:create'

@@ -257,6 +257,23 @@ export const configFields = {
     description: 'Mark cookies Secure; defaults to true when the public URL is https.',
     schema: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
   },
+  leakCheckUrl: {
+    env: 'BULWARK_PWNED_PASSWORDS_URL',
+    description:
+      'Leaked-password check: base URL of a Pwned Passwords range API (`<url>/range/<5 hex>`; only a 5-hex SHA-1 prefix is sent), ' +
+      'or `off`. Unreachable: the password is accepted and a warning logged. Ignored when BULWARK_PWNED_PASSWORDS_DIR is set.',
+    schema: z.union([z.literal('off'), z.string().url()]).default('https://api.pwnedpasswords.com'),
+  },
+  leakCheckDir: {
+    env: 'BULWARK_PWNED_PASSWORDS_DIR',
+    description: 'Leaked-password check offline: a folder of range files `<5 HEX>.txt` (lines `SUFFIX:COUNT`, as the official downloader writes them).',
+    schema: z.string().min(1).optional(),
+  },
+  leakCheckTimeoutMs: {
+    env: 'BULWARK_PWNED_PASSWORDS_TIMEOUT_MS',
+    description: 'How long to wait for the range API before accepting the password unchecked.',
+    schema: z.coerce.number().int().positive().default(3000),
+  },
   redisUrl: {
     env: 'BULWARK_REDIS_URL',
     description:

@@ -68,6 +68,8 @@ export function movedPermanently(reply: FastifyReply, location: string) {
 
 export function sendErrorPage(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, error: BulwarkError) {
   const status = statusOfKind[error.kind];
+  const retryAfter = error.detail?.retryAfterSeconds;
+  if (status === 429 && typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
   return sendPage(ctx, request, reply, { status, ...errorPage(error, request.actor.kind === 'user') });
 }
 

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/test-app.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 
 interface Started {
   port: number;
@@ -27,7 +28,7 @@ async function npmStart(dataDir: string): Promise<Started> {
 }
 
 async function npmStartOn(dataDir: string, port: number): Promise<Started> {
-  const env = { ...process.env, BULWARK_DATA_DIR: dataDir, BULWARK_PORT: String(port), BULWARK_ADMIN_PASSWORD: '' };
+  const env = { ...process.env, BULWARK_DATA_DIR: dataDir, BULWARK_PORT: String(port), BULWARK_ADMIN_PASSWORD: '', BULWARK_PWNED_PASSWORDS_DIR: PWNED_FIXTURE_DIR };
   const child = spawn('npm', ['start'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {

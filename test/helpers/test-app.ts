@@ -5,6 +5,7 @@ import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { prepareStorage, type StoragePair } from './storage.js';
+import { PWNED_FIXTURE_DIR } from './pwned-range-server.js';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
@@ -54,6 +55,14 @@ export async function listenOnFreePort(build: (port: number) => Promise<BulwarkA
   }
 }
 
+/**
+ * Tests never reach the real Pwned Passwords API: unless a test configures the check itself
+ * (e.g. to a local range server), it reads the small offline fixture dataset.
+ */
+function offlineLeakCheck(config: Record<string, unknown> = {}): Record<string, unknown> {
+  return 'leakCheckUrl' in config || 'leakCheckDir' in config ? {} : { leakCheckDir: PWNED_FIXTURE_DIR };
+}
+
 const TABLES = ['users', 'tokens', 'packages', 'package_owners', 'versions', 'artifacts', 'dist_tags', 'dependencies', 'events'] as const;
 
 export async function createTestApp(
@@ -67,7 +76,7 @@ export async function createTestApp(
       createApp({
         config: loadConfig(
           {},
-          { host: '127.0.0.1', port: candidate, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', ...storage.overrides, ...options.config },
+          { host: '127.0.0.1', port: candidate, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', ...offlineLeakCheck(options.config), ...storage.overrides, ...options.config },
         ),
         ...(options.clock ? { clock: options.clock } : {}),
       }),

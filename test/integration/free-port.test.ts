@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 import { listenOnFreePort } from '../helpers/test-app.js';
 
 test('a port taken before listen: built again on another one', async () => {
@@ -23,7 +24,7 @@ test('a port taken before listen: built again on another one', async () => {
         await new Promise<void>((resolve) => squatter.listen(candidate, '127.0.0.1', resolve));
         squatters.push(squatter);
       }
-      return createApp({ config: loadConfig({}, { host: '127.0.0.1', port: candidate, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent' }) });
+      return createApp({ config: loadConfig({}, { host: '127.0.0.1', port: candidate, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent', leakCheckDir: PWNED_FIXTURE_DIR }) });
     });
     try {
       assert.equal(tried.length, 2);

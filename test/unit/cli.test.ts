@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../src/platform/db/index.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { createTokensService } from '../../src/tokens/index.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/bulwark.js', import.meta.url));
 const TOKEN = /^bwk_[0-9A-Za-z]{49}$/;
@@ -55,7 +56,7 @@ describe('bulwark CLI', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-cli-'));
-    env = { ...cleanEnv(), BULWARK_DATA_DIR: dataDir, BULWARK_ADMIN_PASSWORD: ADMIN_PASSWORD };
+    env = { ...cleanEnv(), BULWARK_DATA_DIR: dataDir, BULWARK_ADMIN_PASSWORD: ADMIN_PASSWORD, BULWARK_PWNED_PASSWORDS_DIR: PWNED_FIXTURE_DIR };
   });
 
   after(async () => {

@@ -11,6 +11,7 @@ import { listenOnFreePort } from '../helpers/test-app.js';
 import { chromium, type Browser } from 'playwright-core';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 import { npmPublish } from '../helpers/tarball.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/page.js';
 import { buildWheel, uploadForm } from './wheel.js';
@@ -63,7 +64,7 @@ describe('web UI in chromium', () => {
     );
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-web-'));
     ({ app } = await listenOnFreePort((port) =>
-      createApp({ config: loadConfig({}, { host: '127.0.0.1', port, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent' }) }),
+      createApp({ config: loadConfig({}, { host: '127.0.0.1', port, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', leakCheckDir: PWNED_FIXTURE_DIR }) }),
     ));
     url = app.config.publicUrl;
 

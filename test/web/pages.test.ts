@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 import { cookie, csrfOf, form, FORM, type Injected } from './forms.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/page.js';
 import { safeLocalPath } from '../../src/web/paths.js';
@@ -50,7 +51,7 @@ describe('web pages', () => {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-web-pages-'));
     app = await createApp({
-      config: loadConfig({}, { port: 0, publicUrl: PUBLIC_URL, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', securityContact: 'mailto:security@example.test' }),
+      config: loadConfig({}, { port: 0, publicUrl: PUBLIC_URL, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', securityContact: 'mailto:security@example.test', leakCheckDir: PWNED_FIXTURE_DIR }),
     });
     await app.accounts.createUser({ name: 'erin', email: 'erin@private.example', password: 'erin-password-long' });
   });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 import { cookie, csrfOf, form, FORM, type Injected } from './forms.js';
 import { integrityOf, npmPublish, shasumOf } from '../helpers/tarball.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/page.js';
@@ -85,7 +86,7 @@ describe('package pages of every ecosystem', () => {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-web-project-'));
     app = await createApp({
-      config: loadConfig({}, { port: 0, publicUrl: PUBLIC_URL, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', securityContact: 'mailto:security@example.test' }),
+      config: loadConfig({}, { port: 0, publicUrl: PUBLIC_URL, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', securityContact: 'mailto:security@example.test', leakCheckDir: PWNED_FIXTURE_DIR }),
     });
     const olive = await app.accounts.createUser({ name: 'olive', email: 'olive@example.test', password: 'olive-password-long' });
     await app.accounts.createUser({ name: 'nora', email: 'nora@example.test', password: 'nora-password-long' });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../platform/clock.js';
-import { checkNewPassword, checkUserName, createAccountsService } from '../../accounts/index.js';
+import { breachedPasswordsOptions, checkPasswordLength, checkUserName, createAccountsService, createBreachedPasswords } from '../../accounts/index.js';
 import { withDatabase } from '../database.js';
 import { passwordFromStdin, promptNewPassword } from '../password-input.js';
 import { registerUserRecoverCommand } from './recover.js';
@@ -31,10 +31,11 @@ Passwords are at least 12 characters long. In a script:
     .action(async (rawName: string, options: CreateOptions) => {
       // Checked before asking for anything, so a typo costs no password entry.
       const name = checkUserName(rawName);
-      const password = options.passwordStdin ? await passwordFromStdin() : await promptNewPassword(checkNewPassword);
-      await checkNewPassword(password);
-      const created = await withDatabase((db) =>
-        createAccountsService({ db, clock: systemClock }).createUser({
+      const password = options.passwordStdin ? await passwordFromStdin() : await promptNewPassword(checkPasswordLength);
+      checkPasswordLength(password);
+      // The service checks it again, with the leaked-password check the settings configure.
+      const created = await withDatabase((db, config) =>
+        createAccountsService({ db, clock: systemClock, breached: createBreachedPasswords(breachedPasswordsOptions(config)) }).createUser({
           name,
           email: options.email,
           password,

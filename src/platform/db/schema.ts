@@ -10,6 +10,8 @@ export interface UsersTable {
   password_hash: string;
   is_admin: number;
   must_change_password: number;
+  /** When sign-in found the password in a breach corpus (migration 008); cleared by a change. */
+  password_leaked_at: Generated<string | null>;
   created_at: string;
   updated_at: string;
   /** When the address in `email` was proven (a link from it followed); null until then. */

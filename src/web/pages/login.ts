@@ -152,7 +152,13 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
       return showLogin(request, reply, { status: 403, next, name, message: FORM_EXPIRED });
     }
     const password = formField(body, 'password');
-    const user = name !== '' && password.length <= MAX_PASSWORD_LENGTH ? await accounts.verifyCredentials(name, password) : null;
+    let user;
+    try {
+      user = name !== '' && password.length <= MAX_PASSWORD_LENGTH ? await accounts.verifyCredentials(name, password, { ip: request.ip }) : null;
+    } catch (error) {
+      // Locked (too many failures for this name or from this address): the form again, saying when.
+      return showLogin(request, reply, { next, name, ...refusal(reply, error) });
+    }
     if (!user) return showLogin(request, reply, { status: 401, next, name, message: BAD_CREDENTIALS });
 
     if ((await mfa.status(user.id)).enabled) {

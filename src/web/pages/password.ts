@@ -31,7 +31,11 @@ export function registerPasswordPage(app: FastifyInstance, ctx: WebContext): voi
       title: 'Change password',
       body: html`<section class="card narrow">
   <h1>${forced ? 'Choose a new password' : 'Change password'}</h1>
-  ${forced ? html`<p>You signed in with a one-time password. Choose your own before going on.</p>` : null}
+  ${forced
+    ? form.user.passwordLeaked
+      ? html`<p>Your password appears in a public list of passwords leaked from other sites, so attackers try it first. Choose a new one before going on.</p>`
+      : html`<p>You signed in with a one-time password. Choose your own before going on.</p>`
+    : null}
   ${form.message ? html`<p class="error" role="alert">${form.message}</p>` : null}
   <form method="post" action="/account/password" class="stack">
     <input type="hidden" name="${CSRF_FIELD}" value="${form.csrf}">
@@ -70,7 +74,7 @@ export function registerPasswordPage(app: FastifyInstance, ctx: WebContext): voi
     }
     if (!user.mustChangePassword) {
       const current = formField(body, 'current');
-      const verified = current.length <= 1024 ? await accounts.verifyCredentials(user.name, current) : null;
+      const verified = current.length <= 1024 ? await accounts.verifyCredentials(user.name, current, { ip: request.ip }) : null;
       if (!verified || verified.id !== user.id) {
         return showForm(request, reply, { ...form, status: 401, message: 'Your current password is incorrect.' });
       }

@@ -107,7 +107,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     const body = request.body as Record<string, unknown> | undefined;
     const name = typeof body?.name === 'string' ? body.name : userNameOf(request.params);
     const password = typeof body?.password === 'string' ? body.password : '';
-    const user = await accounts.verifyCredentials(name, password);
+    const user = await accounts.verifyCredentials(name, password, { ip: request.ip });
     if (!user) throw unauthenticated('CREDENTIALS_INVALID', 'Incorrect user name or password.');
     if (user.mustChangePassword) throw passwordChangeRequired(settings.publicUrl);
     return reply.code(201).send({ ok: true, id: `${COUCH_USER}${user.name}`, token: await issueLoginToken(user.id, request) });
@@ -162,8 +162,9 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     if (actor.readonly) throw new BulwarkError('forbidden', 'TOKEN_READ_ONLY', 'A read-only token cannot create tokens.');
     authorize(actor, 'account:tokens', { user: { id: actor.userId } });
     const body = (request.body ?? {}) as Record<string, unknown>;
-    const user = await accounts.verifyCredentials(actor.name, typeof body.password === 'string' ? body.password : '');
+    const user = await accounts.verifyCredentials(actor.name, typeof body.password === 'string' ? body.password : '', { ip: request.ip });
     if (!user || user.id !== actor.userId) throw unauthenticated('CREDENTIALS_INVALID', 'Incorrect password.');
+    if (user.mustChangePassword) throw passwordChangeRequired(settings.publicUrl);
     // Token changes are under the MFA policy: a second factor in npm-otp when it asks for one.
     await mfaPolicy.enforce(actor, { account: true }, 'otp');
     const { token, info } = await tokens.create({
