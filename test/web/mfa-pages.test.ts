@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { generate } from 'otplib';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 import { cookie, csrfOf, form, FORM, type Injected } from './forms.js';
 
 const PUBLIC_URL = 'https://registry.example.test';
@@ -64,7 +65,7 @@ describe('two-factor pages', () => {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-mfa-pages-'));
     app = await createApp({
-      config: loadConfig({}, { port: 0, publicUrl: PUBLIC_URL, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent' }),
+      config: loadConfig({}, { port: 0, publicUrl: PUBLIC_URL, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent', leakCheckDir: PWNED_FIXTURE_DIR }),
       clock,
     });
     ({ id: userId } = await app.accounts.createUser({ name: 'frank', email: 'frank@example.test', password: PASSWORD }));
