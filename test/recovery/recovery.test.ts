@@ -183,6 +183,34 @@ describe('account recovery', () => {
     assert.equal(await t.app.db.selectFrom('recovery_links').select('id_hash').where('used_at', 'is', null).execute().then((r) => r.length), 1);
   });
 
+  test('requests are rate limited per typed name alike for real and unknown accounts', async () => {
+    const until429 = async (identifier: string) => {
+      const { csrf, cookies } = await openForm('/account/recover');
+      for (let i = 1; i <= 20; i++) {
+        const response = await t.app.http.inject({
+          method: 'POST',
+          url: '/account/recover',
+          headers: FORM,
+          cookies,
+          remoteAddress: `203.0.113.${identifier.length}`,
+          payload: form({ _csrf: csrf, identifier }),
+        });
+        if (response.statusCode === 429) return { allowed: i - 1, response };
+        assert.equal(response.statusCode, 200);
+      }
+      assert.fail('never limited');
+    };
+    await createUser('limited', 'limited@example.test');
+    const known = await until429('limited');
+    const unknown = await until429('limitless');
+    assert.equal(known.allowed, unknown.allowed);
+    assert.ok(known.allowed >= 3 && known.allowed <= 10, String(known.allowed));
+    assert.equal(known.response.body, unknown.response.body);
+    assert.match(known.response.body, /Too many/);
+    await t.app.recovery.settled();
+    for (let i = 0; i < known.allowed; i++) await smtp.nextMessage({ to: 'limited@example.test' });
+  });
+
   test('a recovery link works once, ends every session, and is refused after that', async () => {
     const bob = await createUser('bob', 'bob@example.test');
     const session = await t.app.accounts.createSession(bob.id);
