@@ -6,7 +6,7 @@
 
 /** Feature folders: the registry core and one folder per capability (future ones included). */
 const FEATURES =
-  'accounts|tokens|auth|events|registry|mfa|downloads|mfa-policy|orgs|trust|attestations|recovery|signing|malware|advisories|moderation|transparency|tuf|mirror';
+  'accounts|tokens|auth|events|registry|notifications|mfa|downloads|mfa-policy|orgs|trust|attestations|recovery|signing|malware|advisories|moderation|transparency|tuf|mirror';
 const EDGE = 'ecosystems|api|web|cli';
 const ROOTS = '^src/(app|main)\\.ts$';
 

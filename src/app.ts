@@ -14,6 +14,8 @@ import { loadOrCreateSetting } from './platform/settings.js';
 import { createAttemptLimiter, type AttemptLimiter } from './platform/rate-limit/index.js';
 import { breachedPasswordsOptions, createAccountsService, createBreachedPasswords, createEmailVerificationService, ensureAdmin, type AccountsService, type EmailVerificationService } from './accounts/index.js';
 import { createMailer, type Mailer } from './platform/mail/index.js';
+import { createNotifier } from './notifications/index.js';
+import { createSecurityLog } from './events/index.js';
 import { createTokensService, type TokensService } from './tokens/index.js';
 import { createRegistryService, type RegistryService } from './registry/index.js';
 import { createTrustService, type TrustService } from './trust/index.js';
@@ -26,6 +28,11 @@ import { isRouteAction, requireUser, routeNeedsUser } from './auth/index.js';
 import { registerWeb } from './web/index.js';
 import { createMfaService, type MfaService } from './mfa/index.js';
 import { createRecoveryService, domainCheckerFor, scheduleDomainChecks, type RecoveryService } from './recovery/index.js';
+
+// The notification outbox runs every few seconds, leaving events younger than two seconds for the
+// next pass (see notifications/outbox.ts).
+const NOTIFY_INTERVAL_MS = 5_000;
+const NOTIFY_SETTLE_MS = 2_000;
 
 export interface AppOptions {
   config: Config;
@@ -43,6 +50,8 @@ export interface BulwarkApp {
   /** Failed-attempt counters and lockouts for every secret check. */
   limiter: AttemptLimiter;
   mailer: Mailer;
+  /** Mails the notices of every event not yet handled (the outbox also runs on a timer); the number sent. */
+  processPendingNotifications(): Promise<number>;
   emailVerification: EmailVerificationService;
   tokens: TokensService;
   registry: RegistryService;
@@ -93,6 +102,8 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     maxCompressionRatio: config.maxCompressionRatio,
   });
   const secret = config.sessionSecret ?? (await loadOrCreateSetting(db, 'session_secret'));
+  const notifier = createNotifier({ db, clock, mailer, accounts, packageOwners: (id) => registry.ownerIdsOf(id), publicUrl: config.publicUrl, log });
+  notifier.start(NOTIFY_INTERVAL_MS, NOTIFY_SETTLE_MS);
   const { generatedPassword } = await ensureAdmin(accounts, config.adminPassword);
   // WebAuthn credentials are scoped to the public host name and checked against its origin.
   const publicUrl = new URL(config.publicUrl);
@@ -155,6 +166,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     accounts,
     emailVerification,
     mfa,
+    securityLog: createSecurityLog(db),
     ecosystems,
     recovery,
     secret,
@@ -172,6 +184,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     clock,
     accounts,
     mailer,
+    processPendingNotifications: () => notifier.processPending(),
     emailVerification,
     tokens,
     registry,
@@ -187,6 +200,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
       await http.close();
       await domainChecks.stop();
       await recovery.settled();
+      await notifier.stop();
       await limiter.close();
       mailer.close();
       // Counted downloads reach the database before it closes.

@@ -379,7 +379,7 @@ export function createRegistryService(deps: RegistryDeps) {
         const at = clock.now().toISOString();
         for (const user of toAdd) {
           await trx.insertInto('package_owners').values({ package_id: head.id, user_id: user.id, added_at: at }).execute();
-          await appendEvent(trx, clock, { type: 'owner:add', actor: eventActor(actor), packageId: head.id, subject: `${rules.id}:${head.name}`, data: { user: user.name } });
+          await appendEvent(trx, clock, { type: 'owner:add', actor: eventActor(actor), packageId: head.id, subject: `${rules.id}:${head.name}`, data: { user: user.name, userId: user.id } });
         }
         for (const id of toRemove) {
           await trx.deleteFrom('package_owners').where('package_id', '=', head.id).where('user_id', '=', id).execute();
@@ -395,6 +395,15 @@ export function createRegistryService(deps: RegistryDeps) {
     },
 
     /** Packages a user owns, for their profile page. */
+    /**
+     * The ids of a package's owners, by package id. No authorization: for the notifier, which
+     * tells owners about changes to their package and gets the id from an event.
+     */
+    async ownerIdsOf(packageId: number): Promise<number[]> {
+      const rows = await db.selectFrom('package_owners').select('user_id').where('package_id', '=', packageId).execute();
+      return rows.map((r) => r.user_id);
+    },
+
     async packagesOwnedBy(userId: number, actor: Actor) {
       const rows = await db
         .selectFrom('package_owners')

@@ -2,6 +2,7 @@
 import type { RegistryService } from '../registry/index.js';
 import type { AccountsService, EmailVerificationService } from '../accounts/index.js';
 import type { MfaService } from '../mfa/index.js';
+import type { SecurityLog } from '../events/index.js';
 import type { Ecosystem } from '../ecosystems/index.js';
 import type { RecoveryService } from '../recovery/index.js';
 
@@ -11,6 +12,8 @@ export interface WebDeps {
   /** Sign-up, address verification and change. */
   emailVerification: EmailVerificationService;
   mfa: MfaService;
+  /** The signed-in user's security events. */
+  securityLog: SecurityLog;
   ecosystems: Ecosystem[];
   recovery: RecoveryService;
   /** Secret for CSRF tokens (HMAC key). */

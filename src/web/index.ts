@@ -20,6 +20,7 @@ import { registerDisclosurePage } from './pages/disclosure.js';
 import { registerRegisterPage } from './pages/register.js';
 import { registerEmailPages } from './pages/email.js';
 import { registerRecoverPages } from './pages/recover.js';
+import { registerSecurityLogPage } from './pages/security-log.js';
 
 export type { WebDeps } from './deps.js';
 
@@ -49,4 +50,5 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   registerRegisterPage(app, ctx);
   registerEmailPages(app, ctx);
   registerRecoverPages(app, ctx);
+  registerSecurityLogPage(app, ctx);
 }

@@ -22,19 +22,32 @@ export interface SmtpCapture {
   port: number;
   /** Every message received so far, in order (consumed or not). */
   received: CapturedMessage[];
-  /** The next message not yet taken for `to` (any recipient when omitted). */
-  nextMessage(filter?: { to?: string; timeoutMs?: number }): Promise<CapturedMessage>;
+  /**
+   * The next message not yet taken for `to` (any recipient when omitted) and `subject` (any when
+   * omitted): at once if it has arrived, else when it does.
+   */
+  nextMessage(filter?: { to?: string; subject?: string | RegExp; timeoutMs?: number }): Promise<CapturedMessage>;
   /** Messages received and not yet taken by nextMessage. */
   pending(): CapturedMessage[];
   close(): Promise<void>;
 }
 
+export interface MessageFilter {
+  to?: string | undefined;
+  /** The exact subject, or a pattern it matches. */
+  subject?: string | RegExp | undefined;
+}
+
 interface Waiter {
-  to: string | undefined;
+  filter: MessageFilter;
   resolve(message: CapturedMessage): void;
 }
 
-const matches = (message: CapturedMessage, to: string | undefined) => to === undefined || message.to.includes(to.toLowerCase());
+function matches(message: CapturedMessage, { to, subject }: MessageFilter): boolean {
+  if (to !== undefined && !message.to.includes(to.toLowerCase())) return false;
+  if (subject === undefined) return true;
+  return typeof subject === 'string' ? message.subject === subject : subject.test(message.subject);
+}
 
 /** The http(s) links in a message's text part, in order. */
 export function links(message: CapturedMessage): string[] {
@@ -49,7 +62,7 @@ export async function startSmtpServer(): Promise<SmtpCapture> {
 
   function deliver(message: CapturedMessage) {
     received.push(message);
-    const index = waiters.findIndex((w) => matches(message, w.to));
+    const index = waiters.findIndex((w) => matches(message, w.filter));
     if (index >= 0) {
       const [waiter] = waiters.splice(index, 1);
       waiter!.resolve(message);
@@ -100,18 +113,19 @@ export async function startSmtpServer(): Promise<SmtpCapture> {
     port,
     received,
     pending: () => [...queue],
-    nextMessage({ to, timeoutMs = 15_000 } = {}) {
-      const index = queue.findIndex((m) => matches(m, to));
+    nextMessage({ to, subject, timeoutMs = 15_000 } = {}) {
+      const filter = { to, subject };
+      const index = queue.findIndex((m) => matches(m, filter));
       if (index >= 0) return Promise.resolve(queue.splice(index, 1)[0]!);
       return new Promise<CapturedMessage>((resolve, reject) => {
         // A bound on the wait so a missing mail fails the test with a message instead of hanging it.
         const timer = setTimeout(() => {
           const at = waiters.indexOf(waiter);
           if (at >= 0) waiters.splice(at, 1);
-          reject(new Error(`no mail${to ? ` for ${to}` : ''} within ${timeoutMs} ms (received: ${received.map((m) => `${m.to.join(',')}: ${m.subject}`).join('; ') || 'none'})`));
+          reject(new Error(`no mail${to ? ` for ${to}` : ''}${subject ? ` about ${String(subject)}` : ''} within ${timeoutMs} ms (received: ${received.map((m) => `${m.to.join(',')}: ${m.subject}`).join('; ') || 'none'})`));
         }, timeoutMs);
         const waiter: Waiter = {
-          to,
+          filter,
           resolve(message) {
             clearTimeout(timer);
             resolve(message);

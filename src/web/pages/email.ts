@@ -71,7 +71,7 @@ export function registerEmailPages(app: FastifyInstance, ctx: WebContext): void 
   <h1>Email address verified</h1>
   <p><strong>${done.email}</strong> is now ${done.purpose === 'change' ? 'the address of your account' : 'verified'}.</p>
   ${signedInAsOwner
-    ? html`<p><a class="button primary" href="/">Continue</a></p>`
+    ? html`<p><a class="button primary" href="/account/security">Continue</a></p>`
     : html`<p><a class="button primary" href="/account/login">Sign in</a></p>`}
 </section>`,
       });
