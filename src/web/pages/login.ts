@@ -81,7 +81,9 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
     ${nextField(form.next)}
     <button type="submit">Sign in with a passkey</button>
   </form>
-  <p class="meta">Accounts are created by the administrators of this registry.</p>
+  ${ctx.deps.emailVerification.registrationOpen
+    ? html`<p class="meta">No account yet? <a href="/account/register">Create one</a>.</p>`
+    : html`<p class="meta">Accounts are created by the administrators of this registry.</p>`}
 </section>`,
     });
   }
