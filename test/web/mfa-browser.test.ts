@@ -18,6 +18,7 @@ import { startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
 import { verifyLinkOf } from '../helpers/sign-up.js';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const NAME = 'passkey-paula';
@@ -50,7 +51,7 @@ describe('two-factor sign-in in chromium', () => {
       createApp({
         config: loadConfig(
           {},
-          { host: '127.0.0.1', port, publicUrl: `http://localhost:${port}`, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent', smtpUrl: smtp.url },
+          { host: '127.0.0.1', port, publicUrl: `http://localhost:${port}`, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent', smtpUrl: smtp.url, leakCheckDir: PWNED_FIXTURE_DIR },
         ),
       }),
     ));
