@@ -4,7 +4,6 @@
 // count the same attempts (per name and per IP; the MFA service counts per account).
 import { BulwarkError, isBulwarkError } from '../platform/errors.js';
 import { appendEvent } from '../events/index.js';
-import { checkNewPassword } from '../accounts/index.js';
 import type { RecoveryContext } from './context.js';
 import { normalizeIdentifier, type RequestContext } from './email-recovery.js';
 import { recoveredMail } from './notices.js';
@@ -18,7 +17,7 @@ export function createCodeRecovery(ctx: RecoveryContext) {
       const nameKey = { account: `recover-code:${key}` };
       const ip = context.ip ? { ip: context.ip } : {};
       await ctx.limiter.assertAllowed('recovery-code', { ...nameKey, ...ip });
-      await checkNewPassword(password);
+      await ctx.accounts.checkNewPassword(password);
       const typed = typeof code === 'string' ? code.trim().slice(0, 64) : '';
       const account = key && !key.includes('@') ? (await ctx.directory.find(key))[0] : undefined;
       const mfaOn = account && ctx.mfa ? (await ctx.mfa.status(account.id)).enabled : false;

@@ -3,7 +3,6 @@
 // needs the link, a new password and, for an account with MFA, a code from a second factor.
 import { BulwarkError, isBulwarkError } from '../platform/errors.js';
 import { appendEvent } from '../events/index.js';
-import { checkNewPassword } from '../accounts/index.js';
 import type { RecoveryContext } from './context.js';
 import type { AccountContact } from './directory.js';
 import { emailDomain, type DomainVerdict } from './email-domains.js';
@@ -101,7 +100,7 @@ export function createEmailRecovery(ctx: RecoveryContext) {
       }
       const account = await ctx.directory.byId(link.userId);
       if (!account) throw linkInvalid();
-      await checkNewPassword(input.password);
+      await ctx.accounts.checkNewPassword(input.password);
       let secondFactor: 'totp' | 'recovery-code' | null = null;
       if (ctx.mfa && (await mfaEnabled(account.id))) {
         const code = (input.code ?? '').trim();

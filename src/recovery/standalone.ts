@@ -9,7 +9,7 @@ import type { Logger } from '../platform/log.js';
 import { loadOrCreateSetting } from '../platform/settings.js';
 import { createMailer } from '../platform/mail/index.js';
 import { createAttemptLimiter } from '../platform/rate-limit/index.js';
-import { createAccountsService } from '../accounts/index.js';
+import { breachedPasswordsOptions, createAccountsService, createBreachedPasswords } from '../accounts/index.js';
 import { createTokensService } from '../tokens/index.js';
 import { createMfaService } from '../mfa/index.js';
 import { createDomainChecker } from './email-domains.js';
@@ -28,7 +28,7 @@ export async function openRecoveryService(db: Kysely<Database>, config: Config, 
   const recovery = createRecoveryService({
     db,
     clock,
-    accounts: createAccountsService({ db, clock }),
+    accounts: createAccountsService({ db, clock, limiter, breached: createBreachedPasswords(breachedPasswordsOptions(config, log)), ...(log ? { log } : {}) }),
     tokens: createTokensService({ db, clock }),
     mailer,
     checker: domainCheckerFor(config, clock),

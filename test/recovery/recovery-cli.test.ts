@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../src/platform/db/index.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/bulwark.js', import.meta.url));
 
@@ -65,6 +66,8 @@ describe('bulwark user recover / accounts check-domains', () => {
       BULWARK_DNS_SERVERS: dns.address,
       BULWARK_DNS_TIMEOUT_MS: '300',
       BULWARK_LOG_LEVEL: 'silent',
+      // Never the real Pwned Passwords API.
+      BULWARK_PWNED_PASSWORDS_DIR: PWNED_FIXTURE_DIR,
     };
     for (const [name, email, admin] of [['root', 'root@example.test', true], ['alice', 'alice@lapsed.test', false], ['bob', 'bob@example.test', false]] as const) {
       const created = await run(['user', 'create', name, '--email', email, ...(admin ? ['--admin'] : []), '--password-stdin'], `${name}-password-long\n`);

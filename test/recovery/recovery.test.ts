@@ -10,6 +10,7 @@ import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { links, startSmtpServer, type CapturedMessage, type SmtpCapture } from '../helpers/smtp-server.js';
 import { cookie, csrfOf, FORM, form, type Injected } from '../web/forms.js';
 import { BulwarkError } from '../../src/platform/errors.js';
+import { LEAKED_PASSWORDS } from '../helpers/pwned-range-server.js';
 
 const START = Date.parse('2026-03-01T12:00:10Z');
 const ADMIN_ADDRESS = 'admin@bulwark.invalid';
@@ -253,6 +254,9 @@ describe('account recovery', () => {
     const short = await submitReset(path, { password: 'short', confirm: 'short' });
     assert.equal(short.statusCode, 400);
     assert.match(short.body, /at least 12 characters/);
+    const leaked = await submitReset(path, { password: LEAKED_PASSWORDS[0], confirm: LEAKED_PASSWORDS[0] });
+    assert.equal(leaked.statusCode, 400);
+    assert.match(leaked.body, /PASSWORD_LEAKED|leak|breach/i);
     assert.equal((await t.app.http.inject({ method: 'GET', url: path })).statusCode, 200, 'the link still works');
 
     clock.advance(31 * 60);
