@@ -8,6 +8,9 @@ import { BulwarkError } from '../../src/platform/errors.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { LEAKED_PASSWORDS, startPwnedRangeServer, type PwnedRangeServer } from '../helpers/pwned-range-server.js';
 import { cookie, csrfOf, FORM, form, type Injected } from '../web/forms.js';
+import { postRegistration } from '../helpers/sign-up.js';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 describe('leaked passwords', () => {
   let t: TestApp;
@@ -51,6 +54,24 @@ describe('leaked passwords', () => {
     assert.equal(range.requests.length, 1);
     assert.match(range.requests[0]!.path, /^\/range\/[0-9A-F]{5}$/);
     assert.equal(range.requests[0]!.headers['add-padding'], 'true');
+  });
+
+  test('sign-up on /account/register with a leaked password is refused with the reason; nothing is written or mailed', async () => {
+    const rows = await t.rowCounts();
+    const events = (await t.events()).length;
+    const mailDir = join(t.app.config.dataDir, 'mail');
+    const mails = async () => (await readdir(mailDir).catch(() => [])).length;
+    const mailed = await mails();
+    const response = await postRegistration(t.app, { name: 'leaky', email: 'leaky@example.test', password: LEAKED_PASSWORDS[3] });
+    assert.equal(response.statusCode, 400);
+    assert.match(response.body, /appears in a public list of passwords leaked/);
+    assert.deepEqual(await t.rowCounts(), rows);
+    assert.equal((await t.events()).length, events);
+    assert.equal(await mails(), mailed);
+    assert.equal(await t.app.accounts.getUserByName('leaky'), null);
+    // The same address with a fresh password is taken.
+    const ok = await postRegistration(t.app, { name: 'leaky', email: 'leaky@example.test', password: 'leaky-fresh-passphrase' });
+    assert.equal(ok.statusCode, 200);
   });
 
   test('a password change to a leaked password is refused with the reason; the old password still works', async () => {
