@@ -84,6 +84,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
   ${ctx.deps.emailVerification.registrationOpen
     ? html`<p class="meta">No account yet? <a href="/account/register">Create one</a>.</p>`
     : html`<p class="meta">Accounts are created by the administrators of this registry.</p>`}
+  <p class="meta">Forgot your password? <a href="/account/recover">Recover your account</a>.</p>
 </section>`,
     });
   }
