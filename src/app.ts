@@ -167,6 +167,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     emailVerification,
     mfa,
     securityLog: createSecurityLog(db),
+    mfaPolicy,
     ecosystems,
     recovery,
     secret,

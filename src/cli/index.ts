@@ -9,6 +9,7 @@ import { registerUserCommand } from './commands/user.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerAccountsCommand } from './commands/recover.js';
+import { registerPolicyCommand } from './commands/policy.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
@@ -36,6 +37,7 @@ Exit status: 0 on success, 1 on failure (with one line on standard error).`,
   registerTokenCommand(program);
   registerConfigCommand(program);
   registerAccountsCommand(program);
+  registerPolicyCommand(program);
   return program;
 }
 

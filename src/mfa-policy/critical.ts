@@ -112,7 +112,7 @@ export function createCriticalPackages({ db, clock, refreshMs = 10 * 60_000 }: C
     },
 
     /** Marks (on) or unmarks (off) a package as critical; a change is a `package:critical` event. Returns whether anything changed. */
-    async setMarked(target: { packageId: number; ecosystem: string; name: string }, on: boolean, byUserId: number, byTokenId: string | null = null): Promise<boolean> {
+    async setMarked(target: { packageId: number; ecosystem: string; name: string }, on: boolean, byUserId: number | null, byTokenId: string | null = null): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
         const existing = await trx.selectFrom('critical_packages').select('package_id').where('package_id', '=', target.packageId).executeTakeFirst();
         if ((existing !== undefined) === on) return false;
@@ -130,6 +130,21 @@ export function createCriticalPackages({ db, clock, refreshMs = 10 * 60_000 }: C
         });
         return true;
       });
+    },
+
+    /**
+     * A package by ecosystem and name as an operator types it: the stored (normalized) name, the
+     * display name, or the PEP 503 form (lower case, runs of -_. as one -).
+     */
+    async findPackage(ecosystem: string, name: string): Promise<{ packageId: number; ecosystem: string; name: string } | null> {
+      const candidates = [...new Set([name, name.toLowerCase(), name.toLowerCase().replace(/[-_.]+/g, '-')])];
+      const row = await db
+        .selectFrom('packages')
+        .select(['id', 'ecosystem', 'name', 'display_name'])
+        .where('ecosystem', '=', ecosystem)
+        .where((eb) => eb.or([eb('name', 'in', candidates), eb('display_name', '=', name)]))
+        .executeTakeFirst();
+      return row ? { packageId: row.id, ecosystem: row.ecosystem, name: row.name } : null;
     },
 
     /** Drops the cached ranking (after an admin asks for a fresh one). */

@@ -3,6 +3,7 @@ import type { RegistryService } from '../registry/index.js';
 import type { AccountsService, EmailVerificationService } from '../accounts/index.js';
 import type { MfaService } from '../mfa/index.js';
 import type { SecurityLog } from '../events/index.js';
+import type { MfaPolicyService } from '../mfa-policy/index.js';
 import type { Ecosystem } from '../ecosystems/index.js';
 import type { RecoveryService } from '../recovery/index.js';
 
@@ -14,6 +15,8 @@ export interface WebDeps {
   mfa: MfaService;
   /** The signed-in user's security events. */
   securityLog: SecurityLog;
+  /** The MFA policy: its admin page and npm's web-auth OTP approval page. */
+  mfaPolicy: MfaPolicyService;
   ecosystems: Ecosystem[];
   recovery: RecoveryService;
   /** Secret for CSRF tokens (HMAC key). */

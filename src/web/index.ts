@@ -21,6 +21,8 @@ import { registerRegisterPage } from './pages/register.js';
 import { registerEmailPages } from './pages/email.js';
 import { registerRecoverPages } from './pages/recover.js';
 import { registerSecurityLogPage } from './pages/security-log.js';
+import { registerOtpApprovePage } from './pages/otp-approve.js';
+import { registerSecurityPolicyPage } from './pages/security-policy.js';
 
 export type { WebDeps } from './deps.js';
 
@@ -51,4 +53,6 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   registerEmailPages(app, ctx);
   registerRecoverPages(app, ctx);
   registerSecurityLogPage(app, ctx);
+  registerOtpApprovePage(app, ctx);
+  registerSecurityPolicyPage(app, ctx);
 }

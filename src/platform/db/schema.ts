@@ -242,7 +242,7 @@ export interface DownloadCountsTable {
 
 export interface CriticalPackagesTable {
   package_id: number;
-  marked_by: number;
+  marked_by: number | null;
   marked_at: string;
 }
 

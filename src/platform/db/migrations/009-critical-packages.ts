@@ -19,7 +19,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('critical_packages')
     .addColumn('package_id', 'integer', (c) => c.primaryKey().references('packages.id'))
-    .addColumn('marked_by', 'integer', (c) => c.notNull().references('users.id'))
+    // Null when marked with the `bulwark` CLI (the server's operator, no account).
+    .addColumn('marked_by', 'integer', (c) => c.references('users.id'))
     .addColumn('marked_at', 'text', (c) => c.notNull())
     .execute();
 
