@@ -7,15 +7,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { passwordVerifications } from '../../src/accounts/index.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { storagePairs } from '../helpers/storage.js';
 import { cookie, csrfOf, FORM, form } from '../web/forms.js';
 
-describe('brute force and enumeration', () => {
+// On both storage pairs: the lockout counters live in the database (SQLite or PostgreSQL).
+for (const storage of storagePairs) describe(`brute force and enumeration (${storage})`, () => {
   let t: TestApp;
+  let dora: { id: number; token: string };
   before(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ storage });
     await t.createUser('alice', 'alice-password-long');
     await t.createUser('bob', 'bob-password-long');
     await t.createUser('carol', 'carol-password-long');
+    dora = await t.createUser('dora', 'dora-password-long');
   });
   after(async () => t?.close());
 
@@ -102,6 +106,55 @@ describe('brute force and enumeration', () => {
     assert.ok(Number(locked.headers['retry-after']) > 0);
     assert.match(locked.body, /Too many failed attempts/);
     assert.equal(cookie(locked, 'bulwark_session'), undefined);
+  });
+
+  test('every password site shares the count: token creation and the password-change page lock Basic too', async () => {
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${t.url}/-/npm/v1/tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dora.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ password: `wrong-password-${i}` }),
+      });
+      assert.equal(response.status, 401);
+    }
+    const page = await t.app.http.inject({ method: 'GET', url: '/account/login' });
+    const signedIn = await t.app.http.inject({
+      method: 'POST',
+      url: '/account/login',
+      headers: { ...FORM, cookie: `bulwark_csrf=${cookie(page, 'bulwark_csrf')!.value}` },
+      payload: form({ _csrf: csrfOf(page.body), name: 'dora', password: 'dora-password-long' }),
+    });
+    const session = cookie(signedIn, 'bulwark_session')!.value;
+    // That success cleared the count: five more here and five on the password page lock.
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${t.url}/-/npm/v1/tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dora.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ password: `wrong-password-${i}` }),
+      });
+      assert.equal(response.status, 401);
+    }
+    const passwordPage = await t.app.http.inject({ method: 'GET', url: '/account/password', cookies: { bulwark_session: session } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await t.app.http.inject({
+        method: 'POST',
+        url: '/account/password',
+        headers: FORM,
+        cookies: { bulwark_session: session },
+        payload: form({ _csrf: csrfOf(passwordPage.body), current: `wrong-password-${i}`, password: 'dora-new-passphrase', confirm: 'dora-new-passphrase' }),
+      });
+      statuses.push(response.statusCode);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
+    assert.equal((await basic('dora', 'dora-password-long')).status, 429);
+    const tokenWhileLocked = await fetch(`${t.url}/-/npm/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dora.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ password: 'dora-password-long' }),
+    });
+    assert.equal(tokenWhileLocked.status, 429);
+    assert.ok(Number(tokenWhileLocked.headers.get('retry-after')) > 0);
   });
 
   describe('no user enumeration', () => {
