@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { storagePairs } from '../helpers/storage.js';
 import { startSmtpServer, links, type SmtpCapture } from '../helpers/smtp-server.js';
 import { confirmLink, localPath, postRegistration, signIn, signUp, verifyLinkOf } from '../helpers/sign-up.js';
 import { csrfOf, form, FORM } from '../web/forms.js';
@@ -26,14 +27,14 @@ class TestClock implements Clock {
   }
 }
 
-describe('sign-up and email verification', () => {
+for (const storage of storagePairs) describe(`sign-up and email verification on ${storage}`, () => {
   let smtp: SmtpCapture;
   let t: TestApp;
-  const clock = new TestClock(Date.parse('2026-01-10T10:00:00Z'));
+  const clock = new TestClock(Date.now());
 
   before(async () => {
     smtp = await startSmtpServer();
-    t = await createTestApp({ config: { smtpUrl: smtp.url, mailFrom: 'Bulwark <registry@example.test>' }, clock });
+    t = await createTestApp({ storage, config: { smtpUrl: smtp.url, mailFrom: 'Bulwark <registry@example.test>' }, clock });
   });
   after(async () => {
     await t?.close();

@@ -6,6 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { storagePairs } from '../helpers/storage.js';
 import { startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
 import { signIn } from '../helpers/sign-up.js';
 import { npmPublish } from '../helpers/tarball.js';
@@ -19,7 +20,7 @@ function actor(id: number, name: string): UserActor {
   return { kind: 'user', userId: id, name, isAdmin: false, via: 'session', tokenId: null, readonly: false, scope: null, emailVerified: true };
 }
 
-describe('security notifications', () => {
+for (const storage of storagePairs) describe(`security notifications on ${storage}`, () => {
   let smtp: SmtpCapture;
   let t: TestApp;
   let alice: { id: number; name: string; token: string };
@@ -31,7 +32,7 @@ describe('security notifications', () => {
 
   before(async () => {
     smtp = await startSmtpServer();
-    t = await createTestApp({ config: { smtpUrl: smtp.url } });
+    t = await createTestApp({ storage, config: { smtpUrl: smtp.url } });
     alice = await t.createUser('alice');
     bob = await t.createUser('bob');
     await t.app.processPendingNotifications();
@@ -80,6 +81,21 @@ describe('security notifications', () => {
     const events = (await t.events()).filter((e) => e.type === 'session:new-device');
     assert.deepEqual(events.map((e) => e.subject), ['user:carol']);
     assert.equal(carol.name, 'carol');
+  });
+
+  test('a CLI login token from a new device is notified too', async () => {
+    const fred = await t.createUser('fred');
+    await signIn(t.app, 'fred', 'fred-password-long', { 'user-agent': CHROME });
+    const login = await fetch(`${t.url}/-/user/org.couchdb.user:fred`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'user-agent': 'npm/10.9.2 node/v20.20.2 linux x64 workspaces/false' },
+      body: JSON.stringify({ name: 'fred', password: 'fred-password-long' }),
+    });
+    assert.equal(login.status, 201);
+    await t.app.processPendingNotifications();
+    const mail = await smtp.nextMessage({ to: 'fred@example.test', subject: 'New sign-in to your Bulwark account' });
+    assert.match(mail.text, /npm on Linux, 127\.0\.0\.0\/24 \(a command-line login token\)/);
+    assert.equal(fred.name, 'fred');
   });
 
   test('owner added and removed: the package owners and the user concerned are told', async () => {
