@@ -139,7 +139,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
   const http = createHttpServer({ log, maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth });
   await http.register(cookie);
   await http.register(formbody, { bodyLimit: 64 * 1024 });
-  const authenticator = createAuthenticator({ accounts, tokens, secret });
+  const authenticator = createAuthenticator({ accounts, tokens, secret, mfa });
   http.decorateRequest('actor', null as never);
   http.addHook('onRoute', (route) => {
     if (!isRouteAction(route.config?.action)) {
@@ -158,6 +158,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     trust,
     attestations,
     mfaPolicy,
+    mfa,
     log,
     settings: { publicUrl: config.publicUrl, packumentMaxAge: config.packumentMaxAge, maxArtifactBytes: config.maxArtifactBytes },
   };

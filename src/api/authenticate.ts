@@ -8,6 +8,7 @@ import { BulwarkError } from '../platform/errors.js';
 import { anonymous, type Actor, type UserActor } from '../auth/index.js';
 import type { AccountsService, User } from '../accounts/index.js';
 import { isUnrestricted, type TokensService } from '../tokens/index.js';
+import type { MfaService } from '../mfa/index.js';
 
 export const SESSION_COOKIE = 'bulwark_session';
 /** The Basic user name that says "the password is an API token". */
@@ -17,11 +18,13 @@ export interface AuthenticateDeps {
   accounts: AccountsService;
   tokens: TokensService;
   secret: string;
+  /** Accounts with a second factor may not use their password alone as an API credential. */
+  mfa: Pick<MfaService, 'status'>;
 }
 
 const BASIC_CACHE_MS = 5 * 60_000;
 
-export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDeps) {
+export function createAuthenticator({ accounts, tokens, secret, mfa }: AuthenticateDeps) {
   // Verified Basic credentials, keyed by an HMAC of the header so no password sits in memory
   // in the clear: argon2 on every request would make each read cost ~50 ms of CPU.
   const basicCache = new Map<string, { userId: number; until: number }>();
@@ -43,6 +46,18 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     };
   }
 
+  // A password is one factor: on an account with two, it would bypass the second one. Such
+  // accounts use API tokens (created after signing in with both).
+  async function refuseIfMfa(user: User): Promise<void> {
+    if ((await mfa.status(user.id)).enabled) {
+      throw new BulwarkError(
+        'unauthenticated',
+        'PASSWORD_AUTH_MFA',
+        'This account uses two-factor authentication: use an API token (npm login, or a token from the web pages), not the password.',
+      );
+    }
+  }
+
   const invalidToken = () =>
     new BulwarkError('unauthenticated', 'TOKEN_INVALID', 'The token is invalid, expired or revoked.');
 
@@ -59,7 +74,10 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     const hit = basicCache.get(key);
     if (hit && hit.until > Date.now()) {
       const user = await accounts.getUserById(hit.userId);
-      if (user) return userActor(user, 'password', null, null);
+      if (user) {
+        await refuseIfMfa(user);
+        return userActor(user, 'password', null, null);
+      }
     }
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -72,6 +90,7 @@ export function createAuthenticator({ accounts, tokens, secret }: AuthenticateDe
     if (user.mustChangePassword) {
       throw new BulwarkError('forbidden', 'PASSWORD_CHANGE_REQUIRED', 'Choose a new password on the web sign-in page first.');
     }
+    await refuseIfMfa(user);
     if (basicCache.size > 10_000) basicCache.clear();
     basicCache.set(key, { userId: user.id, until: Date.now() + BASIC_CACHE_MS });
     return userActor(user, 'password', null, null);

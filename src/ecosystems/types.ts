@@ -8,6 +8,7 @@ import type { TokensService } from '../tokens/index.js';
 import type { TrustService } from '../trust/index.js';
 import type { AttestationsService } from '../attestations/index.js';
 import type { MfaPolicyService } from '../mfa-policy/index.js';
+import type { MfaService } from '../mfa/index.js';
 
 /** What the composition root hands each adapter: services and the few settings it needs. */
 export interface EcosystemContext {
@@ -18,6 +19,8 @@ export interface EcosystemContext {
   attestations: AttestationsService;
   /** The MFA policy: token changes check it; npm's web-auth OTP poll reads its grants. */
   mfaPolicy: MfaPolicyService;
+  /** Second factors: the legacy npm login asks an MFA account for a code. */
+  mfa: Pick<MfaService, 'status' | 'verifyCode'>;
   log: Logger;
   settings: {
     publicUrl: string;

@@ -101,6 +101,27 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     },
   });
 
+  /**
+   * An account with a second factor logs in with a code too. npm sends it in `npm-otp` after a
+   * 401 with `WWW-Authenticate: OTP` (the mfa_required kind), prompting for it on a terminal,
+   * and asks again when told the code was rejected.
+   */
+  async function requireSecondFactor(userId: number, header: unknown, ip: string): Promise<void> {
+    if (!(await ctx.mfa.status(userId)).enabled) return;
+    const otp = typeof header === 'string' ? header.trim() : '';
+    if (otp === '' || otp.length > 64) {
+      throw new BulwarkError('mfa_required', 'OTP_REQUIRED', 'This account uses two-factor authentication: enter a one-time password from your authenticator (npm: --otp=<code>).');
+    }
+    try {
+      await ctx.mfa.verifyCode(userId, otp, { ip });
+    } catch (error) {
+      if (error instanceof BulwarkError && (error.code === 'OTP_INVALID' || error.code === 'OTP_REPLAYED')) {
+        throw new BulwarkError('mfa_required', 'OTP_REJECTED', `The one-time password is wrong, expired or already used. ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
   // Legacy ("couch") login: name and password in, token out. Registration is not open here:
   // accounts are created by an administrator (`bulwark user create`).
   app.put('/-/user/:couchId', { config: { action: 'public', renderError } }, async (request, reply) => {
@@ -110,6 +131,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     const user = await accounts.verifyCredentials(name, password, { ip: request.ip });
     if (!user) throw unauthenticated('CREDENTIALS_INVALID', 'Incorrect user name or password.');
     if (user.mustChangePassword) throw passwordChangeRequired(settings.publicUrl);
+    await requireSecondFactor(user.id, request.headers['npm-otp'], request.ip);
     return reply.code(201).send({ ok: true, id: `${COUCH_USER}${user.name}`, token: await issueLoginToken(user.id, request) });
   });
 
