@@ -45,7 +45,9 @@ function packageLabel(subject: string): string {
 const account = (event: StoredEvent, subject: string, ...lines: string[]): Notice => ({ audience: accountOf(event), subject, lines });
 
 /**
- * The event types that send mail, and the notice of each. Types of other parts (MFA, lockout,
+ * The event types that send mail, and the notice of each. Recovery requests and refusals are not
+ * here: the recovery feature mails those itself, and a refusal for an abandoned domain must not
+ * go to that domain. Types of other parts (MFA, lockout,
  * recovery, policy) are mapped here too, so their events are mailed as soon as they are written.
  */
 export const NOTICES: Partial<Record<string, (event: StoredEvent) => Notice | null>> = {
@@ -75,14 +77,15 @@ export const NOTICES: Partial<Record<string, (event: StoredEvent) => Notice | nu
     account(e, 'A two-factor method was added to your Bulwark account', `A two-factor method was added: ${str(e.data.kind) ?? 'unknown kind'}${str(e.data.label) ? ` "${str(e.data.label)}"` : ''}.`),
   'mfa:remove': (e) =>
     account(e, 'A two-factor method was removed from your Bulwark account', `A two-factor method was removed${str(e.data.label) ? `: "${str(e.data.label)}"` : ''}.`),
-  'mfa:recovery-codes': (e) => account(e, 'New recovery codes for your Bulwark account', 'New recovery codes were generated. The previous codes no longer work.'),
+  'mfa:recovery-codes': (e) =>
+    e.data.action === 'used'
+      ? account(e, 'A recovery code was used on your Bulwark account', `A recovery code was used in place of your second factor${typeof e.data.left === 'number' ? `; ${e.data.left} left` : ''}.`)
+      : account(e, 'New recovery codes for your Bulwark account', 'New recovery codes were generated. The previous codes no longer work.'),
   'mfa:reset': (e) => account(e, 'The two-factor methods of your Bulwark account were reset', 'Every two-factor method of your account was removed by an administrator.'),
   'user:locked': (e) => account(e, 'Your Bulwark account was locked for a while', 'Too many wrong attempts were made to sign in to your account, so sign-in is paused for a while.'),
   'user:password-leaked': (e) =>
     account(e, 'Your Bulwark password appears in a data breach', 'Your password appears in a public list of leaked passwords. You must choose a new one at your next sign-in; do not reuse it anywhere.'),
-  'recovery:request': (e) => account(e, 'Account recovery was requested for your Bulwark account', 'Someone asked to recover your account.'),
   'recovery:complete': (e) => account(e, 'Your Bulwark account was recovered', 'Your account was recovered: its password or two-factor methods were reset through account recovery.'),
-  'recovery:refused': (e) => account(e, 'Account recovery for your Bulwark account was refused', 'An attempt to recover your account was refused.'),
   'recovery:admin': (e) => account(e, 'An administrator recovered your Bulwark account', 'An administrator reset the sign-in methods of your account after a recovery request.'),
   'owner:add': (e) => {
     const added = num(e.data.userId);
@@ -105,11 +108,14 @@ export const NOTICES: Partial<Record<string, (event: StoredEvent) => Notice | nu
       `A trusted publisher (${str(e.data.provider) ?? 'unknown provider'}) was added to ${packageLabel(e.subject)}: CI runs matching ${JSON.stringify(e.data.claims ?? {})} can now publish it without a token.`,
     ],
   }),
-  'package:critical': (e) => ({
-    audience: packageOwners(e),
-    subject: `${packageLabel(e.subject)} is now a critical package`,
-    lines: [`${packageLabel(e.subject)} is now a critical package. The registry's MFA policy may require two-factor authentication of its maintainers.`],
-  }),
+  'package:critical': (e) =>
+    e.data.critical === false
+      ? null
+      : {
+          audience: packageOwners(e),
+          subject: `${packageLabel(e.subject)} is now a critical package`,
+          lines: [`${packageLabel(e.subject)} is now a critical package. The registry's MFA policy may require two-factor authentication of its maintainers.`],
+        },
 };
 
 export function noticeFor(event: StoredEvent): Notice | null {

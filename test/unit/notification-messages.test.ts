@@ -20,9 +20,7 @@ const ACCOUNT_TYPES = [
   'mfa:reset',
   'user:locked',
   'user:password-leaked',
-  'recovery:request',
   'recovery:complete',
-  'recovery:refused',
   'recovery:admin',
 ];
 
@@ -54,11 +52,17 @@ test('an address change tells the old address', () => {
 });
 
 test('routine events and minted tokens send nothing', () => {
-  for (const type of ['user:create', 'session:create', 'user:logout', 'user:login-failed', 'mfa:failed', 'version:publish', 'tag:set', 'policy:change', 'otp:grant', 'user:email-verify', 'trust:exchange']) {
+  for (const type of ['recovery:request', 'recovery:refused', 'user:flag', 'user:create', 'session:create', 'user:logout', 'user:login-failed', 'mfa:failed', 'version:publish', 'tag:set', 'policy:change', 'otp:grant', 'user:email-verify', 'trust:exchange']) {
     assert.equal(noticeFor(event(type, { userId: 1 })), null, type);
   }
   assert.equal(noticeFor(event('token:create', { publisherId: 'p1' }, { subject: 'token:abc' })), null);
   assert.equal(noticeFor(event('trust:add', {}, { packageId: null, subject: 'npm:x' })), null, 'nobody to tell');
+  assert.equal(noticeFor(event('package:critical', { critical: false }, { packageId: 5, subject: 'npm:x' })), null, 'unmarking is not news');
+});
+
+test('a used recovery code reads differently from new codes', () => {
+  assert.equal(noticeFor(event('mfa:recovery-codes', { userId: 1, action: 'used', left: 9 }))?.subject, 'A recovery code was used on your Bulwark account');
+  assert.equal(noticeFor(event('mfa:recovery-codes', { userId: 1, action: 'generated' }))?.subject, 'New recovery codes for your Bulwark account');
 });
 
 test('the mail text says what, when, by whom, and where to look; no secret fields', () => {

@@ -37,6 +37,7 @@ const WHAT: Record<string, string> = {
   'recovery:refused': 'Account recovery refused',
   'recovery:admin': 'Account recovered by an administrator',
   'user:flag': 'Account flagged',
+  'otp:grant': 'Second factor confirmed for a package change',
 };
 
 /** The few data fields worth showing, as text. */
