@@ -198,3 +198,15 @@ test('the database store keeps counters in rate_limits and shares them between l
     await storage.cleanup();
   }
 });
+
+test('with Redis unreachable, counting goes on in memory: attempts are still limited, nothing hangs', async () => {
+  // Port 1 on loopback refuses connections.
+  const limiter = createAttemptLimiter({ store: { kind: 'redis', url: 'redis://127.0.0.1:1' } });
+  try {
+    const outcomes = await fail(limiter, 10, { account: 'alice', ip: '10.9.9.9' });
+    assert.equal(outcomes.at(-1)?.accountLockedForSeconds, 60);
+    assert.notEqual(await lockedFor(limiter, { account: 'alice' }), null);
+  } finally {
+    await limiter.close();
+  }
+});

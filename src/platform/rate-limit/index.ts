@@ -51,12 +51,23 @@ export function createAttemptLimiter(options: AttemptLimiterOptions): AttemptLim
       onClose: async () => clearInterval(timer),
     });
   }
-  // Commands wait for the connection, but give up after one retry when Redis is away, so the
-  // insurance limiter answers instead of a sign-in hanging.
-  const client = new Redis(store.url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  client.on('error', (error: Error) => log?.warn({ err: error }, 'redis (attempt limits) unavailable'));
+  // No offline queue: while Redis is away a command fails at once and the insurance limiter
+  // answers, instead of a sign-in waiting for reconnections. Only the first use waits (up to
+  // a second) for the first connection, so counting starts in Redis.
+  const client = new Redis(store.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  let lastWarning = 0;
+  client.on('error', (error: Error) => {
+    if (Date.now() - lastWarning < 60_000) return;
+    lastWarning = Date.now();
+    log?.warn({ err: error }, 'redis (attempt limits) unavailable; counting in memory');
+  });
+  const connected = new Promise<void>((resolve) => {
+    client.once('ready', () => resolve());
+    setTimeout(resolve, 1000).unref();
+  });
   return createLockoutLimiter({
     ...base,
+    ready: () => connected,
     counters: (o) => new RateLimiterRedis({ ...o, storeClient: client, insuranceLimiter: new RateLimiterMemory(o) }),
     onClose: async () => {
       await client.quit().catch(() => client.disconnect());

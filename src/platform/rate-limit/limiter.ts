@@ -18,6 +18,8 @@ export interface LockoutLimiterOptions {
   counters: CounterFactory;
   policies?: Partial<Record<Scope, Partial<LockoutPolicy>>>;
   log?: Logger;
+  /** Awaited before each operation (the Redis store's first connection). */
+  ready?: () => Promise<void>;
   onClose?: () => Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLim
 
   return {
     async assertAllowed(kind, keys) {
+      await options.ready?.();
       let retryMs = 0;
       for (const [scope, key] of scopedKeys(keys)) {
         const res = await counter(kind, scope).failures.get(key);
@@ -74,6 +77,7 @@ export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLim
     },
 
     async recordFailure(kind, keys) {
+      await options.ready?.();
       const outcome: FailureOutcome = { accountLockedForSeconds: null, ipLockedForSeconds: null };
       for (const [scope, key] of scopedKeys(keys)) {
         const res = await counter(kind, scope).failures.penalty(key, 1);
@@ -90,6 +94,7 @@ export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLim
 
     async recordSuccess(kind, keys) {
       if (keys.account === undefined || keys.account === '') return;
+      await options.ready?.();
       const key = keyOf(keys.account);
       const { failures, levels } = counter(kind, 'account');
       await failures.delete(key);
