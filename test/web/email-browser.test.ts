@@ -1,7 +1,8 @@
 // Sign-up, verification and the security log in a real browser (Debian's chromium through
 // playwright-core), with mail captured by a real SMTP server: sign up → sign in before verifying
 // → follow the link from the mail → the security log → change the address through its link; the
-// old address is told. Chromium is required: without it this test fails, it never skips.
+// old address is told. The leaked-password check reads the offline fixture (no network).
+// Chromium is required: without it this test fails, it never skips.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { listenOnFreePort } from '../helpers/test-app.js';
 import { startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
 import { verifyLinkOf } from '../helpers/sign-up.js';
+import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 
@@ -33,7 +35,7 @@ describe('sign-up and email verification in chromium', () => {
     smtp = await startSmtpServer();
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-email-browser-'));
     ({ app } = await listenOnFreePort((port) =>
-      createApp({ config: loadConfig({}, { host: '127.0.0.1', port, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent', smtpUrl: smtp.url }) }),
+      createApp({ config: loadConfig({}, { host: '127.0.0.1', port, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent', smtpUrl: smtp.url, leakCheckDir: PWNED_FIXTURE_DIR }) }),
     ));
     url = app.config.publicUrl;
     browser = await chromium.launch({
