@@ -66,10 +66,9 @@ export function createAdminRecovery(ctx: RecoveryContext) {
           data: { userId: user.id, byUserId: admin.id, by: admin.name, reason, osUser: input.osUser ?? null, reset, flagsResolved: resolved },
         });
       });
+      // The owner hears of it from the notifications (the recovery:admin event); the admins from here.
       const account = await ctx.directory.byId(user.id);
-      const mail = (toAdmin: boolean) => adminRecoveredMail({ name: user.name, adminName: admin.name, reset, publicUrl: ctx.publicUrl, toAdmin });
-      if (account) await ctx.mailAccount(account, mail(false));
-      await ctx.mailAdmins(mail(true), account?.addresses ?? []);
+      await ctx.mailAdmins(adminRecoveredMail({ name: user.name, adminName: admin.name, reset, publicUrl: ctx.publicUrl }), account?.addresses ?? []);
       return { userName: user.name, oneTimePassword, reset };
     },
   };

@@ -6,7 +6,6 @@ import { BulwarkError, isBulwarkError } from '../platform/errors.js';
 import { appendEvent } from '../events/index.js';
 import type { RecoveryContext } from './context.js';
 import { normalizeIdentifier, type RequestContext } from './email-recovery.js';
-import { recoveredMail } from './notices.js';
 
 const codeInvalid = () => new BulwarkError('unauthenticated', 'RECOVERY_CODE_INVALID', 'That user name and recovery code do not match an unused recovery code.');
 
@@ -43,7 +42,6 @@ export function createCodeRecovery(ctx: RecoveryContext) {
         data: { userId: account.id, method: 'recovery-code', secondFactor: 'recovery-code' },
       });
       await ctx.limiter.recordSuccess('recovery-code', nameKey);
-      await ctx.mailAccount(account, recoveredMail({ name: account.name, method: 'recovery-code', publicUrl: ctx.publicUrl }));
       return { userId: account.id, userName: account.name };
     },
   };

@@ -2,7 +2,7 @@
 // a mail helper that never lets one failed delivery stop the others, and the tracking of the
 // work that runs after a request has been answered.
 import type { RecoveryDeps } from './deps.js';
-import { createDirectory, type AccountContact } from './directory.js';
+import { createDirectory } from './directory.js';
 import { createLinks } from './links.js';
 import type { Mail } from './notices.js';
 
@@ -31,10 +31,6 @@ export function createRecoveryContext(deps: RecoveryDeps) {
     }
   }
 
-  async function mailAccount(account: AccountContact, message: Mail): Promise<void> {
-    for (const address of account.addresses) await mail(address, message);
-  }
-
   /** Runs work after the answer was sent; failures are logged, never thrown at anyone. */
   function inBackground(work: () => Promise<void>): void {
     const job: Promise<void> = work()
@@ -47,7 +43,7 @@ export function createRecoveryContext(deps: RecoveryDeps) {
     while (pending.size > 0) await Promise.all([...pending]);
   }
 
-  return { ...deps, directory, links, mail, mailAdmins, mailAccount, inBackground, settled };
+  return { ...deps, directory, links, mail, mailAdmins, inBackground, settled };
 }
 
 export type RecoveryContext = ReturnType<typeof createRecoveryContext>;

@@ -7,7 +7,7 @@ import type { RecoveryContext } from './context.js';
 import type { AccountContact } from './directory.js';
 import { emailDomain, type DomainVerdict } from './email-domains.js';
 import { RECOVERY_RESET_PATH, linkInvalid } from './links.js';
-import { recoveredMail, recoveryLinkMail } from './notices.js';
+import { recoveryLinkMail } from './notices.js';
 import { reportAbandoned, rememberVerdict } from './abandoned.js';
 
 const MAX_IDENTIFIER_LENGTH = 254;
@@ -124,7 +124,6 @@ export function createEmailRecovery(ctx: RecoveryContext) {
         subject: `user:${account.name}`,
         data: { userId: account.id, method: 'email', secondFactor },
       });
-      await ctx.mailAccount(account, recoveredMail({ name: account.name, method: 'email', publicUrl: ctx.publicUrl }));
       return { userId: account.id, userName: account.name };
     },
   };

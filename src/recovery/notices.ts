@@ -71,30 +71,14 @@ export function abandonedDomainAdminMail(input: { name: string; address: string;
   };
 }
 
-export function recoveredMail(input: { name: string; method: 'email' | 'recovery-code'; publicUrl: string }): Mail {
-  const how = input.method === 'email' ? 'with a link sent by email' : 'with a recovery code';
+/** To every administrator after an administrator recovery (the owner is told by the notifications). */
+export function adminRecoveredMail(input: { name: string; adminName: string; reset: string[]; publicUrl: string }): Mail {
   return {
-    subject: 'Your Bulwark account was recovered',
+    subject: `Bulwark: account ${input.name} recovered by ${input.adminName}`,
     text: [
-      `Hello ${input.name},`,
-      '',
-      `The password of your account "${input.name}" on ${input.publicUrl} was just reset ${how}.`,
-      'Every session was signed out. Your API tokens and two-factor settings are unchanged.',
-      '',
-      'If this was not you, contact an administrator of the registry at once.',
-    ].join('\n'),
-  };
-}
-
-export function adminRecoveredMail(input: { name: string; adminName: string; reset: string[]; publicUrl: string; toAdmin: boolean }): Mail {
-  return {
-    subject: input.toAdmin ? `Bulwark: account ${input.name} recovered by ${input.adminName}` : 'Your Bulwark account was recovered by an administrator',
-    text: [
-      input.toAdmin ? `The administrator ${input.adminName} recovered the account "${input.name}" on ${input.publicUrl}.` : `Hello ${input.name},\n\nThe administrator ${input.adminName} recovered your account "${input.name}" on ${input.publicUrl}.`,
+      `The administrator ${input.adminName} recovered the account "${input.name}" on ${input.publicUrl}.`,
       `Reset: ${input.reset.join(', ')}.`,
-      input.toAdmin ? 'The reason is recorded in the recovery:admin event.' : 'You will receive a one-time password from the administrator; choose a new password when you sign in.',
-      '',
-      input.toAdmin ? '' : 'If you did not ask for this, contact the administrators of the registry at once.',
+      'The reason is recorded in the recovery:admin event.',
     ].join('\n'),
   };
 }

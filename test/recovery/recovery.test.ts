@@ -92,6 +92,16 @@ function resetPath(mail: CapturedMessage): string {
   return `${url.pathname}${url.search}`;
 }
 
+/** The next message to `to` whose subject matches (notifications may come in between). */
+async function messageFor(to: string, subject: RegExp): Promise<CapturedMessage> {
+  for (;;) {
+    const message = await smtp.nextMessage({ to });
+    if (subject.test(message.subject)) return message;
+  }
+}
+
+const linkMail = (to: string) => messageFor(to, /^Recover your Bulwark account$/);
+
 /** Posts the reset form of a link (its CSRF pair from the request page: the link may be dead). */
 async function submitReset(path: string, fields: Record<string, string>): Promise<Injected> {
   const { csrf, cookies } = await openForm('/account/recover');
@@ -112,11 +122,13 @@ describe('account recovery', () => {
     assert.match(response.body, /Check your email/);
     await t.app.recovery.settled();
 
-    const adminMail = await smtp.nextMessage({ to: ADMIN_ADDRESS });
-    assert.match(adminMail.subject, /victim flagged/);
+    const adminMail = await messageFor(ADMIN_ADDRESS, /victim flagged/);
     assert.match(adminMail.text, /victim@lapsed\.test/);
     assert.match(adminMail.text, /does not exist any more \(NXDOMAIN\)/);
-    assert.equal(smtp.received.filter((m) => m.to.includes('victim@lapsed.test')).length, 0, 'nothing was mailed to the lapsed domain');
+    // Nothing about recovery reaches the lapsed domain, from recovery or from the notifications.
+    await t.app.processPendingNotifications();
+    const toLapsed = smtp.received.filter((m) => m.to.includes('victim@lapsed.test'));
+    assert.deepEqual(toLapsed.filter((m) => /recover/i.test(m.subject + m.text)).map((m) => m.subject), []);
 
     const events = await eventsSince(since);
     assert.deepEqual(events.map((e) => e.type), ['recovery:request', 'recovery:refused', 'user:flag']);
@@ -148,7 +160,7 @@ describe('account recovery', () => {
     // A second attempt is refused again and told again, but the flag is not doubled.
     await requestRecovery('victim@LAPSED.test');
     await t.app.recovery.settled();
-    await smtp.nextMessage({ to: ADMIN_ADDRESS });
+    await messageFor(ADMIN_ADDRESS, /victim flagged/);
     assert.equal((await t.app.recovery.openFlags(victim.id)).length, 1);
   });
 
@@ -157,7 +169,7 @@ describe('account recovery', () => {
     const since = await lastEventId();
     await requestRecovery('nullmx-user');
     await t.app.recovery.settled();
-    await smtp.nextMessage({ to: ADMIN_ADDRESS });
+    await messageFor(ADMIN_ADDRESS, /nullmx-user flagged/);
     const refused = (await eventsSince(since)).find((e) => e.type === 'recovery:refused');
     assert.equal(refused?.data.reason, 'null-mx');
   });
@@ -178,8 +190,8 @@ describe('account recovery', () => {
     }
     await t.app.recovery.settled();
     // Only the known account got mail (two requests: the newest link replaced the first).
-    await smtp.nextMessage({ to: 'alice@example.test' });
-    await smtp.nextMessage({ to: 'alice@example.test' });
+    await linkMail('alice@example.test');
+    await linkMail('alice@example.test');
     assert.equal(smtp.pending().filter((m) => m.to.includes('nobody@example.test')).length, 0);
     assert.equal(await t.app.db.selectFrom('recovery_links').select('id_hash').where('used_at', 'is', null).execute().then((r) => r.length), 1);
   });
@@ -209,7 +221,7 @@ describe('account recovery', () => {
     assert.equal(known.response.body, unknown.response.body);
     assert.match(known.response.body, /Too many/);
     await t.app.recovery.settled();
-    for (let i = 0; i < known.allowed; i++) await smtp.nextMessage({ to: 'limited@example.test' });
+    for (let i = 0; i < known.allowed; i++) await linkMail('limited@example.test');
   });
 
   test('a recovery link works once, ends every session, and is refused after that', async () => {
@@ -217,7 +229,7 @@ describe('account recovery', () => {
     const session = await t.app.accounts.createSession(bob.id);
     await requestRecovery('bob');
     await t.app.recovery.settled();
-    const mail = await smtp.nextMessage({ to: 'bob@example.test' });
+    const mail = await linkMail('bob@example.test');
     const path = resetPath(mail);
 
     // Opening the link (a mail scanner, say) spends nothing.
@@ -237,8 +249,10 @@ describe('account recovery', () => {
     const events = await eventsSince(since);
     const complete = events.find((e) => e.type === 'recovery:complete');
     assert.deepEqual(complete?.data, { userId: bob.id, method: 'email', secondFactor: null });
-    const notice = await smtp.nextMessage({ to: 'bob@example.test' });
-    assert.match(notice.subject, /recovered/);
+    // The owner is told by the notifications (recovery:complete, user:password-change).
+    await t.app.processPendingNotifications();
+    await messageFor('bob@example.test', /^Your Bulwark password was changed$/);
+    await messageFor('bob@example.test', /^Your Bulwark account was recovered$/);
 
     const again = await submitReset(path, { password: 'bob-third-password-1', confirm: 'bob-third-password-1' });
     assert.equal(again.statusCode, 400);
@@ -249,7 +263,7 @@ describe('account recovery', () => {
     const carol = await createUser('carol', 'carol@example.test');
     await requestRecovery('carol');
     await t.app.recovery.settled();
-    const path = resetPath(await smtp.nextMessage({ to: 'carol@example.test' }));
+    const path = resetPath(await linkMail('carol@example.test'));
 
     const short = await submitReset(path, { password: 'short', confirm: 'short' });
     assert.equal(short.statusCode, 400);
@@ -291,7 +305,7 @@ describe('MFA accounts', () => {
   test('an email link alone does not recover an account with MFA', async () => {
     await requestRecovery('dave');
     await t.app.recovery.settled();
-    const mail = await smtp.nextMessage({ to: 'dave@example.test' });
+    const mail = await linkMail('dave@example.test');
     assert.match(mail.text, /recovery codes/);
     const path = resetPath(mail);
     const shown = await t.app.http.inject({ method: 'GET', url: path });
@@ -332,7 +346,6 @@ describe('MFA accounts', () => {
     assert.ok(await t.app.accounts.verifyCredentials('dave', 'dave-password-by-code'));
     const complete = (await eventsSince(since)).find((e) => e.type === 'recovery:complete');
     assert.equal(complete?.data.method, 'recovery-code');
-    await smtp.nextMessage({ to: 'dave@example.test' });
 
     const reused = await post('dave', code, 'dave-password-again-1');
     const unknown = await post('nobody-here', codes[1]!, 'dave-password-again-1');
@@ -384,11 +397,11 @@ describe('administrator recovery', () => {
       flagsResolved: 0,
     });
     assert.ok(events.some((e) => e.type === 'mfa:reset'));
-    const toUser = await smtp.nextMessage({ to: 'erin@example.test' });
-    assert.match(toUser.subject, /recovered by an administrator/);
-    assert.doesNotMatch(toUser.text, new RegExp(result.oneTimePassword), 'the one-time password is never mailed');
-    const toAdmin = await smtp.nextMessage({ to: ADMIN_ADDRESS });
-    assert.match(toAdmin.subject, /erin recovered by admin/);
+    const toAdmin = await messageFor(ADMIN_ADDRESS, /erin recovered by admin/);
+    assert.match(toAdmin.text, /Reset: password, sessions, mfa \(1 factor\)/);
+    await t.app.processPendingNotifications();
+    await messageFor('erin@example.test', /^An administrator recovered your Bulwark account$/);
+    assert.ok(!smtp.received.some((m) => m.text.includes(result.oneTimePassword)), 'the one-time password is never mailed');
   });
 
   test('--revoke-tokens revokes every token; recovery resolves open flags', async () => {
@@ -399,7 +412,7 @@ describe('administrator recovery', () => {
     const whoami = await t.app.http.inject({ method: 'GET', url: '/-/whoami', headers: { authorization: `Bearer ${token}` } });
     assert.equal(whoami.statusCode, 401);
     assert.deepEqual(await t.app.recovery.openFlags(victim!.id), []);
-    await smtp.nextMessage({ to: ADMIN_ADDRESS });
+    await messageFor(ADMIN_ADDRESS, /victim recovered by admin/);
   });
 });
 
@@ -412,7 +425,7 @@ describe('periodic domain check', () => {
     assert.ok(!report.abandoned.some((a) => a.user === 'alice'));
     const flagged = (await eventsSince(since)).filter((e) => e.type === 'user:flag');
     assert.ok(flagged.some((e) => e.data.userId === frank.id && e.data.source === 'job'));
-    const mail = await smtp.nextMessage({ to: ADMIN_ADDRESS });
+    const mail = await messageFor(ADMIN_ADDRESS, /frank flagged/);
     assert.match(mail.text, /periodic check/);
     const cached = await t.app.db.selectFrom('email_domain_checks').selectAll().where('domain', '=', 'example.test').executeTakeFirst();
     assert.equal(cached?.status, 'ok');
