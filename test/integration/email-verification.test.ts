@@ -155,8 +155,12 @@ for (const storage of storagePairs) describe(`sign-up and email verification on 
     assert.equal(mint.status, 403);
     assert.match(await mint.text(), /EMAIL_NOT_VERIFIED/);
     assert.deepEqual(await t.rowCounts(), before);
-    // Web sign-in works before verification.
-    await signIn(t.app, 'quinn', 'quinn-password-long');
+    // Web sign-in works before verification; approving an npm web login says what is missing.
+    const session = await signIn(t.app, 'quinn', 'quinn-password-long');
+    const started = (await (await fetch(`${t.url}/-/v1/login`, { method: 'POST' })).json()) as { loginUrl: string };
+    const approve = await t.app.http.inject({ method: 'GET', url: localPath(started.loginUrl), headers: { cookie: `bulwark_session=${session}` } });
+    assert.equal(approve.statusCode, 403);
+    assert.match(approve.body, /Verify your email address first/);
 
     await confirmLink(t.app, verifyLinkOf(mail));
     const published = await fetch(`${t.url}/quinn-pkg`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -38,6 +38,16 @@ export function registerCliLoginPage(app: FastifyInstance, ctx: WebContext): voi
     });
   }
 
+  // A login token is a credential an unverified account may not have (EMAIL_NOT_VERIFIED): say
+  // so here rather than let the CLI fail after an approval.
+  function showUnverified(request: FastifyRequest, reply: FastifyReply) {
+    return sendPage(ctx, request, reply, {
+      status: 403,
+      title: 'Verify your email address first',
+      body: html`<section class="notice"><h1>Verify your email address first</h1><p>The command line gets a token, and tokens wait until your address is verified. Follow the link we mailed you, or ask for a new one on <a href="/account/email">your email page</a>, then run <code>npm login</code> again.</p></section>`,
+    });
+  }
+
   app.get('/account/cli-login/:id', PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {
     const { id } = request.params as { id: string };
     if (!CLI_LOGIN_ID.test(id)) return showNotFound(request, reply);
@@ -51,6 +61,7 @@ export function registerCliLoginPage(app: FastifyInstance, ctx: WebContext): voi
         body: html`<section class="notice"><h1>Already approved</h1><p>This sign-in request was already approved. You can close this page and return to the terminal.</p></section>`,
       });
     }
+    if (!gate.user.emailVerified) return showUnverified(request, reply);
     return showApprove(request, reply, { status: 200, id, userName: gate.user.name, csrf: gate.viewer.csrf });
   }));
 
@@ -62,6 +73,7 @@ export function registerCliLoginPage(app: FastifyInstance, ctx: WebContext): voi
     if (!checkSessionCsrf(secret, gate.viewer.sessionId, formField(request.body, CSRF_FIELD))) {
       return showApprove(request, reply, { status: 403, id, userName: gate.user.name, csrf: gate.viewer.csrf, message: FORM_EXPIRED });
     }
+    if (!gate.user.emailVerified) return showUnverified(request, reply);
     // Refuses (not found) a request that expired, was already approved, or was used meanwhile.
     await accounts.approveCliLogin(id, gate.user.id);
     return sendPage(ctx, request, reply, {
