@@ -120,6 +120,9 @@ export function createEmailVerificationService({ db, clock, accounts, mailer, pu
       await accounts.checkNewPassword(input.password);
       if (await accounts.getUserByName(name)) throw conflict('USER_EXISTS', `The user name ${name} is taken.`);
       if (await addressInUse(email)) {
+        // The work createUser would do (its own password check, the hash), so the time taken
+        // does not tell an address in use from a new one.
+        await accounts.checkNewPassword(input.password);
         await hashPassword(input.password);
         await sendAlreadyRegistered(email);
         return;

@@ -189,6 +189,29 @@ for (const storage of storagePairs) describe(`sign-up and email verification on 
     assert.ok(events.some((e) => e.type === 'user:email-change' && e.subject === 'user:rosa'));
   });
 
+  test('hostile sign-up input is refused before anything is written or mailed', async () => {
+    const before = await t.rowCounts();
+    const mails = smtp.received.length;
+    const cases: Array<[Record<string, string>, number, RegExp]> = [
+      [{ name: 'mallory', email: 'mallory@example.test\r\nBcc: victim@example.test', password: 'mallory-password-long' }, 400, /not a valid email address/],
+      [{ name: 'mallory', email: 'mallory@example.test', password: 'short' }, 400, /at least 12 characters/],
+      [{ name: '<script>x</script>', email: 'mallory@example.test', password: 'mallory-password-long' }, 400, /A user name is/],
+      [{ name: 'mallory', email: 'mallory@example.test', password: 'mallory-password-long', confirm: 'something-else-entirely' }, 400, /differ/],
+      [{ name: 'mallory', email: `${'a'.repeat(300)}@example.test`, password: 'mallory-password-long' }, 400, /not a valid email address/],
+    ];
+    for (const [fields, status, message] of cases) {
+      const response = await postRegistration(t.app, fields as { name: string; email: string; password: string; confirm?: string });
+      assert.equal(response.statusCode, status, JSON.stringify(fields));
+      assert.match(response.body, message);
+      assert.doesNotMatch(response.body, /<script>x/);
+    }
+    // Without the form's CSRF cookie: refused.
+    const forged = await t.app.http.inject({ method: 'POST', url: '/account/register', headers: FORM, payload: form({ name: 'mallory', email: 'mallory@example.test', password: 'mallory-password-long', confirm: 'mallory-password-long' }) });
+    assert.equal(forged.statusCode, 403);
+    assert.deepEqual(await t.rowCounts(), before);
+    assert.equal(smtp.received.length, mails);
+  });
+
   test('registration can be closed', async () => {
     const closed = await createTestApp({ config: { smtpUrl: smtp.url, registration: 'closed' } });
     try {
