@@ -157,8 +157,8 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     tokens,
     trust,
     attestations,
-    mfaPolicy,
     mfa,
+    mfaPolicy,
     log,
     settings: { publicUrl: config.publicUrl, packumentMaxAge: config.packumentMaxAge, maxArtifactBytes: config.maxArtifactBytes },
   };

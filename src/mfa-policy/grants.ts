@@ -28,6 +28,8 @@ export function createGrants({ db, clock }: { db: Kysely<Database>; clock: Clock
       const id = randomToken(16);
       const doneSecret = randomToken(32);
       const at = now();
+      // The user's expired requests go: refusals must not pile up rows.
+      await db.deleteFrom('otp_grants').where('user_id', '=', userId).where('expires_at', '<=', at.toISOString()).execute();
       await db
         .insertInto('otp_grants')
         .values({

@@ -11,7 +11,7 @@ import { readPolicy, writePolicy, type MfaPolicy } from './policy-store.js';
 
 /** What the policy needs of the MFA feature (src/mfa/): satisfied by its service. */
 export interface MfaPort {
-  status(userId: number): Promise<{ enabled: boolean; phishingResistant: boolean }>;
+  status(userId: number): Promise<{ enabled: boolean; phishingResistant: boolean; factors: ReadonlyArray<{ kind: string }> }>;
   /** Throws OTP_INVALID or OTP_REPLAYED (or a rate-limit refusal) for a wrong or replayed code. */
   verifyCode(userId: number, code: string, context: { ip?: string }): Promise<'totp' | 'recovery-code'>;
 }
@@ -66,6 +66,18 @@ export function createMfaPolicyService(options: MfaPolicyOptions) {
 
   /** npm's prompt: a 401 with `WWW-Authenticate: OTP`; with authUrl/doneUrl for the web flow. */
   async function otpRequired(userId: number, requirement: MfaRequirement, rejected = false): Promise<BulwarkError> {
+    // Without an authenticator app (security keys or passkeys only) there is no code to type:
+    // the browser flow is the way to answer, whatever the requirement.
+    const hasApp = mfa ? (await mfa.status(userId)).factors.some((f) => f.kind === 'totp') : false;
+    if (!hasApp && requirement === 'mfa') {
+      const { id, doneSecret } = await grants.start(userId);
+      return new BulwarkError(
+        'mfa_required',
+        'OTP_REQUIRED',
+        'This operation requires a one-time password: authenticate with your security key or passkey in the browser, or give a recovery code.',
+        { detail: { authUrl: `${publicUrl}/account/otp/${id}`, doneUrl: `${publicUrl}/-/npm/v1/otp/done?session=${doneSecret}` } },
+      );
+    }
     if (requirement === 'phishing-resistant') {
       const { id, doneSecret } = await grants.start(userId);
       return new BulwarkError(
@@ -140,8 +152,23 @@ export function createMfaPolicyService(options: MfaPolicyOptions) {
     else actor.secondFactor = { otp: null, ip: null, verified: proof };
   }
 
+  /**
+   * A fresh second factor from a user who has one, whatever the policy (npm's profile changes,
+   * such as turning 2FA off). Users without MFA pass.
+   */
+  async function confirmSecondFactor(actor: UserActor): Promise<void> {
+    if (actor.secondFactor?.verified) return;
+    const status = mfa ? await mfa.status(actor.userId) : { enabled: false };
+    if (!status.enabled) return;
+    const otp = actor.secondFactor?.otp ?? null;
+    if (otp === null) throw await otpRequired(actor.userId, 'mfa');
+    const proof = await verifyOtp(actor, 'mfa', otp);
+    if (actor.secondFactor) actor.secondFactor.verified = proof;
+  }
+
   return {
     getPolicy: (): Promise<MfaPolicy> => readPolicy(db),
+    confirmSecondFactor,
     /** Changes the policy (a `policy:change` event); false when it was already so. */
     setPolicy: (policy: MfaPolicy, by: { userId: number | null; tokenId?: string | null }) => writePolicy(db, clock, policy, by),
     requirementFor,

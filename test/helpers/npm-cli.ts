@@ -16,10 +16,15 @@ export interface NpmClient {
   npmrc: string;
   run(args: string[], options?: { cwd?: string; input?: string }): Promise<NpmResult>;
   spawn(args: string[], options?: { cwd?: string }): ChildProcess;
-  /** Runs npm on a pseudo-terminal (for prompts that need a TTY), answering each prompt once. */
-  runInPty(args: string[], answers: Array<[RegExp, string]>): Promise<NpmResult>;
+  /**
+   * Runs npm on a pseudo-terminal (for prompts that need a TTY), answering each prompt once. An
+   * answer may be computed from the output so far (e.g. a TOTP code for a secret npm printed).
+   */
+  runInPty(args: string[], answers: Array<[RegExp, PtyAnswer]>): Promise<NpmResult>;
   setToken(token: string): Promise<void>;
 }
+
+export type PtyAnswer = string | ((output: string) => string | Promise<string>);
 
 export interface NpmClientOptions {
   /**
@@ -76,9 +81,17 @@ export async function createNpmClient(registryUrl: string, options: NpmClientOpt
         let stdout = '';
         let stderr = '';
         const pending = [...answers];
+        // Answers go out in order, one at a time (a computed one may take a moment).
+        let answering: Promise<void> = Promise.resolve();
         child.stdout!.on('data', (d) => {
           stdout += d;
-          while (pending.length > 0 && pending[0]![0].test(stdout)) child.stdin!.write(`${pending.shift()![1]}\r`);
+          while (pending.length > 0 && pending[0]![0].test(stdout)) {
+            const [, answer] = pending.shift()!;
+            const output = stdout;
+            answering = answering.then(async () => {
+              child.stdin!.write(`${typeof answer === 'function' ? await answer(output) : answer}\r`);
+            });
+          }
         });
         child.stderr!.on('data', (d) => (stderr += d));
         child.on('error', reject);

@@ -7,6 +7,7 @@ import { readRoutes } from './routes/read.js';
 import { writeRoutes } from './routes/write.js';
 import { accountRoutes } from './routes/accounts.js';
 import { trustRoutes } from './routes/trust.js';
+import { profileRoutes } from './routes/profile.js';
 
 export function createNpmEcosystem(limits: NpmLimits): Ecosystem {
   const rules = npmRules(limits);
@@ -25,6 +26,7 @@ export function createNpmEcosystem(limits: NpmLimits): Ecosystem {
     describePackage: describeNpmPackage,
     async routes(app, context) {
       await accountRoutes(app, context, renderNpmError);
+      await profileRoutes(app, context, renderNpmError);
       await readRoutes(app, context, rules, renderNpmError);
       await writeRoutes(app, context, rules, renderNpmError);
       await trustRoutes(app, context, rules, renderNpmError);

@@ -215,24 +215,4 @@ export async function accountRoutes(app: FastifyInstance, ctx: EcosystemContext,
     await tokens.revoke(request.actor.userId, (request.params as { key: string }).key, request.actor.tokenId);
     return { ok: true };
   });
-
-  app.get('/-/npm/v1/user', { config: { action: 'account:read', renderError } }, async (request) => {
-    requireUser(request.actor);
-    const user = await accounts.getUserById(request.actor.userId);
-    if (!user) throw unauthenticated('AUTH_REQUIRED', 'You must be logged in to do this.');
-    return {
-      name: user.name,
-      email: user.email,
-      email_verified: false,
-      tfa: null,
-      created: user.createdAt,
-      updated: user.updatedAt,
-      fullname: '',
-      homepage: '',
-      freenode: '',
-      twitter: '',
-      github: '',
-      cidr_whitelist: null,
-    };
-  });
 }
