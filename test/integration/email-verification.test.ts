@@ -162,7 +162,10 @@ for (const storage of storagePairs) describe(`sign-up and email verification on 
     assert.equal(approve.statusCode, 403);
     assert.match(approve.body, /Verify your email address first/);
 
+    const profile = async () => ((await (await fetch(`${t.url}/-/npm/v1/user`, { headers: { authorization: `Bearer ${token}` } })).json()) as { email_verified: boolean }).email_verified;
+    assert.equal(await profile(), false, 'npm profile get shows the address unverified');
     await confirmLink(t.app, verifyLinkOf(mail));
+    assert.equal(await profile(), true);
     const published = await fetch(`${t.url}/quinn-pkg`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(published.status, 201, await published.text());
   });
