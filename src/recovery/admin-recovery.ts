@@ -22,6 +22,8 @@ export interface AdminRecoveryInput {
   revokeTokens?: boolean;
   /** The operating-system user who ran the command, for the audit trail. */
   osUser?: string | undefined;
+  /** Where it was done: the `bulwark` command or the administrators' web page. */
+  via?: 'cli' | 'web';
 }
 
 export interface AdminRecoveryResult {
@@ -63,7 +65,7 @@ export function createAdminRecovery(ctx: RecoveryContext) {
           type: 'recovery:admin',
           actor: { userId: admin.id },
           subject: `user:${user.name}`,
-          data: { userId: user.id, byUserId: admin.id, by: admin.name, reason, osUser: input.osUser ?? null, reset, flagsResolved: resolved },
+          data: { userId: user.id, byUserId: admin.id, by: admin.name, reason, via: input.via ?? 'cli', osUser: input.osUser ?? null, reset, flagsResolved: resolved },
         });
       });
       // The owner hears of it from the notifications (the recovery:admin event); the admins from here.

@@ -1,7 +1,7 @@
 // Flags on accounts: an administrator should look (today: an address on an abandoned domain).
 // One open flag per account, reason and subject, so the periodic check does not pile them up
 // or mail about the same domain every day. Administrator recovery resolves them.
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../platform/db/index.js';
 import { isoNow, type Clock } from '../platform/clock.js';
 import { appendEvent } from '../events/index.js';
@@ -64,14 +64,19 @@ export async function resolveFlags(trx: Transaction<Database>, clock: Clock, use
 
 export interface OpenFlag {
   userId: number;
+  userName: string;
   reason: string;
   subject: string;
   createdAt: string;
 }
 
-export async function openFlags(trx: Transaction<Database> | import('kysely').Kysely<Database>, userId?: number): Promise<OpenFlag[]> {
-  let query = trx.selectFrom('account_flags').select(['user_id', 'reason', 'subject', 'created_at']).where('resolved_at', 'is', null);
-  if (userId !== undefined) query = query.where('user_id', '=', userId);
-  const rows = await query.orderBy('id').execute();
-  return rows.map((r) => ({ userId: r.user_id, reason: r.reason, subject: r.subject, createdAt: r.created_at }));
+export async function openFlags(db: Kysely<Database>, userId?: number): Promise<OpenFlag[]> {
+  let query = db
+    .selectFrom('account_flags')
+    .innerJoin('users', 'users.id', 'account_flags.user_id')
+    .select(['account_flags.user_id', 'users.name', 'account_flags.reason', 'account_flags.subject', 'account_flags.created_at'])
+    .where('account_flags.resolved_at', 'is', null);
+  if (userId !== undefined) query = query.where('account_flags.user_id', '=', userId);
+  const rows = await query.orderBy('account_flags.id').execute();
+  return rows.map((r) => ({ userId: r.user_id, userName: r.name, reason: r.reason, subject: r.subject, createdAt: r.created_at }));
 }

@@ -20,6 +20,7 @@ import { registerDisclosurePage } from './pages/disclosure.js';
 import { registerRegisterPage } from './pages/register.js';
 import { registerEmailPages } from './pages/email.js';
 import { registerRecoverPages } from './pages/recover.js';
+import { registerRecoveryAdminPage } from './pages/recovery-admin.js';
 import { registerSecurityLogPage } from './pages/security-log.js';
 import { registerOtpApprovePage } from './pages/otp-approve.js';
 import { registerSecurityPolicyPage } from './pages/security-policy.js';
@@ -52,6 +53,7 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   registerRegisterPage(app, ctx);
   registerEmailPages(app, ctx);
   registerRecoverPages(app, ctx);
+  registerRecoveryAdminPage(app, ctx);
   registerSecurityLogPage(app, ctx);
   registerOtpApprovePage(app, ctx);
   registerSecurityPolicyPage(app, ctx);

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../helpers/test-app.js';
 import { storagePairs } from '../helpers/storage.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { links, startSmtpServer, type CapturedMessage, type SmtpCapture } from '../helpers/smtp-server.js';
@@ -397,6 +397,7 @@ for (const storage of storagePairs) {
           byUserId: admin!.id,
           by: 'admin',
           reason: 'ticket 4711: identity checked by video call',
+          via: 'cli',
           osUser: 'operator',
           reset: ['password', 'sessions', 'mfa (1 factor)'],
           flagsResolved: 0,
@@ -407,6 +408,41 @@ for (const storage of storagePairs) {
         await t.app.processPendingNotifications();
         await messageFor('erin@example.test', /^An administrator recovered your Bulwark account$/);
         assert.ok(!smtp.received.some((m) => m.text.includes(result.oneTimePassword)), 'the one-time password is never mailed');
+      });
+
+      test('the administrators\' page lists flags and recovers after the administrator\'s password', async () => {
+        await createUser('heidi', 'heidi@example.test');
+        const admin = await t.app.accounts.getUserByName('admin');
+        const { sessionId } = await t.app.accounts.createSession(admin!.id);
+        const cookies = { bulwark_session: sessionId };
+        const page = await t.app.http.inject({ method: 'GET', url: '/admin/account-recovery', cookies });
+        assert.equal(page.statusCode, 200);
+        assert.match(page.body, /<tr data-user="victim">/, 'the flagged account is listed');
+        const csrf = csrfOf(page.body);
+        const post = (fields: Record<string, string>) =>
+          t.app.http.inject({ method: 'POST', url: '/admin/account-recovery', headers: FORM, cookies, payload: form({ _csrf: csrf, name: 'heidi', ...fields }) });
+
+        const since = await lastEventId();
+        const wrong = await post({ reason: 'asked by phone', password: 'not-the-admin-password' });
+        assert.equal(wrong.statusCode, 401);
+        assert.equal((await eventsSince(since)).filter((e) => e.type === 'recovery:admin').length, 0);
+        assert.ok(await t.app.accounts.verifyCredentials('heidi', 'heidi-password-long'), 'unchanged');
+
+        const done = await post({ reason: 'ticket 42: identity checked in person', password: ADMIN_PASSWORD, keepMfa: 'on' });
+        assert.equal(done.statusCode, 200, done.body);
+        const otp = /<code id="one-time-password">([^<]+)<\/code>/.exec(done.body)?.[1];
+        assert.ok(otp);
+        assert.equal(done.headers['cache-control'], 'no-store');
+        assert.equal((await t.app.accounts.verifyCredentials('heidi', otp))?.mustChangePassword, true);
+        const audit = (await eventsSince(since)).find((e) => e.type === 'recovery:admin');
+        assert.equal(audit?.data.via, 'web');
+        assert.equal(audit?.data.reason, 'ticket 42: identity checked in person');
+        await messageFor(ADMIN_ADDRESS, /heidi recovered by admin/);
+
+        const stranger = await createUser('ivan', 'ivan@example.test');
+        const session = await t.app.accounts.createSession(stranger.id);
+        const refused = await t.app.http.inject({ method: 'GET', url: '/admin/account-recovery', cookies: { bulwark_session: session.sessionId } });
+        assert.equal(refused.statusCode, 403);
       });
 
       test('--revoke-tokens revokes every token; recovery resolves open flags', async () => {
