@@ -184,11 +184,13 @@ for (const storage of storagePairs) {
         const { csrf, cookies } = await openForm('/account/recover');
         const post = (identifier: string) =>
           t.app.http.inject({ method: 'POST', url: '/account/recover', headers: FORM, cookies, remoteAddress: '198.51.100.8', payload: form({ _csrf: csrf, identifier }) });
+        await t.app.accounts.createUser({ name: 'unproven', email: 'unproven@example.test', password: 'unproven-password', emailVerified: false });
         const known = await post('alice');
         const unknown = await post('nobody-at-all');
+        const unverified = await post('unproven');
         const knownEmail = await post('alice@example.test');
         const unknownEmail = await post('nobody@example.test');
-        for (const response of [unknown, knownEmail, unknownEmail]) {
+        for (const response of [unknown, unverified, knownEmail, unknownEmail]) {
           assert.equal(response.statusCode, known.statusCode);
           assert.equal(response.body, known.body);
           assert.deepEqual(response.cookies, known.cookies);
@@ -198,6 +200,7 @@ for (const storage of storagePairs) {
         await linkMail('alice@example.test');
         await linkMail('alice@example.test');
         assert.equal(smtp.pending().filter((m) => m.to.includes('nobody@example.test')).length, 0);
+        assert.equal(smtp.received.filter((m) => m.to.includes('unproven@example.test')).length, 0, 'an unverified address never gets a link');
         assert.equal(await t.app.db.selectFrom('recovery_links').select('id_hash').where('used_at', 'is', null).execute().then((r) => r.length), 1);
       });
 
