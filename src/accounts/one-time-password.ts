@@ -16,7 +16,8 @@ export function generateOneTimePassword(): string {
 
 /** Stores `password` (from generateOneTimePassword, hashed first) as a must-change password and ends every session. */
 export async function setOneTimePassword(trx: Transaction<Database> | Kysely<Database>, clock: Clock, userId: number, passwordHash: string): Promise<void> {
-  await trx.updateTable('users').set({ password_hash: passwordHash, must_change_password: 1, updated_at: isoNow(clock) }).where('id', '=', userId).execute();
+  // A generated password is not a leaked one: the leak mark (if any) goes with the old password.
+  await trx.updateTable('users').set({ password_hash: passwordHash, must_change_password: 1, password_leaked_at: null, updated_at: isoNow(clock) }).where('id', '=', userId).execute();
   await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
