@@ -9,6 +9,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { npmPublish, sendJson } from '../helpers/tarball.js';
 import { buildWheel, uploadForm } from '../web/wheel.js';
 import type { UserActor } from '../../src/auth/index.js';
+import { storagePairs } from '../helpers/storage.js';
 
 class TestClock {
   ms = Date.parse('2026-05-03T10:00:05Z');
@@ -18,7 +19,7 @@ class TestClock {
   }
 }
 
-describe('MFA policy over the APIs', () => {
+for (const storage of storagePairs) describe(`MFA policy over the APIs on ${storage}`, () => {
   const clock = new TestClock();
   let t: TestApp;
   let erin: { id: number; name: string; token: string };
@@ -45,7 +46,7 @@ describe('MFA policy over the APIs', () => {
     t.app.mfaPolicy.critical.setMarked({ packageId: await packageId(ecosystem, name), ecosystem, name }, on, null);
 
   before(async () => {
-    t = await createTestApp({ clock });
+    t = await createTestApp({ clock, storage });
     erin = await t.createUser('erin');
     frank = await t.createUser('frank');
     const started = await t.app.mfa.startTotp(erin.id);

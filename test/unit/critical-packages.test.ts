@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { topByDownloads } from '../../src/mfa-policy/index.js';
 import { createDownloadCounter } from '../../src/downloads/index.js';
+import { storagePairs } from '../helpers/storage.js';
 
 const DAY = 86_400_000;
 
@@ -33,7 +34,7 @@ describe('topByDownloads', () => {
   });
 });
 
-describe('critical packages over the stored counts', () => {
+for (const storage of storagePairs) describe(`critical packages over the stored counts on ${storage}`, () => {
   let t: TestApp;
   let now = Date.parse('2026-06-01T12:00:00Z');
   const clock = { now: () => new Date(now) };
@@ -41,7 +42,7 @@ describe('critical packages over the stored counts', () => {
   let admin: { id: number };
 
   before(async () => {
-    t = await createTestApp({ clock, config: { criticalRefreshSeconds: 600, downloadsFlushSeconds: 3600 } });
+    t = await createTestApp({ clock, storage, config: { criticalRefreshSeconds: 600, downloadsFlushSeconds: 3600 } });
     admin = (await t.app.accounts.getUserByName('admin'))!;
     const owner = await t.createUser('carol');
     // 150 packages: the top 1% is ceil(1.5) = 2 packages (plus ties).
