@@ -20,9 +20,19 @@ export function createCodeRecovery(ctx: RecoveryContext) {
       const typed = typeof code === 'string' ? code.trim().slice(0, 64) : '';
       const account = key && !key.includes('@') ? (await ctx.directory.find(key))[0] : undefined;
       const mfaOn = account && ctx.mfa ? (await ctx.mfa.status(account.id)).enabled : false;
+      // Every refusal is logged against the name tried (like a failed sign-in), real or not.
+      const refuse = async (userId: number | null) => {
+        await appendEvent(ctx.db, ctx.clock, {
+          type: 'recovery:refused',
+          actor: { userId: null },
+          subject: `user:${account?.name ?? key.slice(0, 64)}`,
+          data: { userId, code: 'RECOVERY_CODE_INVALID', method: 'recovery-code' },
+        });
+        return codeInvalid();
+      };
       if (!account || !mfaOn || !ctx.mfa || typed === '' || /^\d{6}$/.test(typed.replace(/\s/g, ''))) {
         await ctx.limiter.recordFailure('recovery-code', { ...nameKey, ...ip });
-        throw codeInvalid();
+        throw await refuse(account?.id ?? null);
       }
       try {
         const kind = await ctx.mfa.verifyCode(account.id, typed, ip);
@@ -31,7 +41,7 @@ export function createCodeRecovery(ctx: RecoveryContext) {
         if (isBulwarkError(error) && error.kind === 'rate_limited') throw error;
         // The MFA service counted the failure for the account and the IP; the name counts too.
         await ctx.limiter.recordFailure('recovery-code', nameKey);
-        throw codeInvalid();
+        throw await refuse(account.id);
       }
       await ctx.accounts.changePassword(account.id, password);
       await ctx.links.dropUnused(account.id);

@@ -355,6 +355,7 @@ for (const storage of storagePairs) {
         const complete = (await eventsSince(since)).find((e) => e.type === 'recovery:complete');
         assert.equal(complete?.data.method, 'recovery-code');
 
+        const beforeRefusals = await lastEventId();
         const reused = await post('dave', code, 'dave-password-again-1');
         const unknown = await post('nobody-here', codes[1]!, 'dave-password-again-1');
         const totp = await post('dave', await generate({ secret, epoch: Math.floor(clock.ms / 1000) }), 'dave-password-again-1');
@@ -364,6 +365,16 @@ for (const storage of storagePairs) {
           assert.match(refused.body, /do not match an unused recovery code/);
         }
         assert.ok(await t.app.accounts.verifyCredentials('dave', 'dave-password-by-code'), 'unchanged by the refusals');
+        const refusals = (await eventsSince(beforeRefusals)).filter((e) => e.type === 'recovery:refused');
+        assert.deepEqual(
+          refusals.map((e) => [e.subject, e.data.userId, e.data.code]),
+          [
+            ['user:dave', dave.id, 'RECOVERY_CODE_INVALID'],
+            ['user:nobody-here', null, 'RECOVERY_CODE_INVALID'],
+            ['user:dave', dave.id, 'RECOVERY_CODE_INVALID'],
+            ['user:alice', (await t.app.accounts.getUserByName('alice'))!.id, 'RECOVERY_CODE_INVALID'],
+          ],
+        );
       });
     });
 
