@@ -118,6 +118,16 @@ for (const storage of storagePairs) describe(`MFA policy over the APIs on ${stor
     assert.equal(created.status, 200, created.text);
     const uploaded = await uploadWheel('erin-py', '1.0.0', created.json.token);
     assert.equal(uploaded.status, 200, uploaded.text);
+
+    // Yanking is under the policy too: refused with the plain token, allowed with the factor one.
+    const yank = (token: string) => sendJson('PUT', `${t.url}/pypi/erin-py/1.0.0/yank`, { reason: 'broken' }, token);
+    const beforeYank = await t.rowCounts();
+    const refusedYank = await yank(erin.token);
+    assert.equal(refusedYank.status, 403);
+    assert.match(refusedYank.text, /MFA_TOKEN_REQUIRED/);
+    assert.deepEqual(await t.rowCounts(), beforeYank);
+    assert.equal((await yank(created.json.token)).status, 200);
+    assert.ok((await t.events()).some((e) => e.type === 'version:yank' && e.subject === 'pypi:erin-py@1.0.0'));
   });
 
   test("trusted publishing's minted tokens are exempt", async () => {
