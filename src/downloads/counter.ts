@@ -108,7 +108,8 @@ export function createDownloadCounter(options: DownloadCounterOptions): Download
     async close() {
       closed = true;
       if (timer) clearInterval(timer);
-      await flush();
+      // Shutdown goes on if the database refuses the last batch (it is logged, and lost).
+      await flush().catch((error: unknown) => log?.error({ err: error, rows: pending.size }, 'download counts lost at shutdown'));
     },
   };
 }
