@@ -1,25 +1,25 @@
-// Recovery codes: ten per generation, each 60 random bits written as three groups of four
-// characters from an alphabet without look-alikes. Stored only as keyed hashes; each works once.
+// Recovery codes: ten per generation, each 20 random decimal digits (66 bits) written as four
+// groups of five. Digits and spaces only, because that is what the npm CLI's OTP prompt accepts
+// (it re-asks for anything else), so a recovery code works wherever a TOTP code does; at 20
+// digits it cannot be mistaken for one. Stored only as keyed hashes; each works once.
 import { randomInt } from 'node:crypto';
 
 export const RECOVERY_CODE_COUNT = 10;
-const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // 31 symbols: no 0/o, 1/l/i
-const GROUPS = 3;
-const GROUP_LENGTH = 4;
+const GROUPS = 4;
+const GROUP_LENGTH = 5;
 
 export function newRecoveryCode(): string {
   const groups: string[] = [];
   for (let g = 0; g < GROUPS; g++) {
     let group = '';
-    for (let i = 0; i < GROUP_LENGTH; i++) group += ALPHABET[randomInt(ALPHABET.length)];
+    for (let i = 0; i < GROUP_LENGTH; i++) group += String(randomInt(10));
     groups.push(group);
   }
-  return groups.join('-');
+  return groups.join(' ');
 }
 
-/** What the user typed, made comparable: case, spaces and dashes do not matter. */
+/** What the user typed, made comparable: spaces and dashes do not matter. */
 export function normaliseRecoveryCode(input: string): string | null {
-  const compact = input.toLowerCase().replace(/[\s-]/g, '');
-  if (compact.length !== GROUPS * GROUP_LENGTH || ![...compact].every((c) => ALPHABET.includes(c))) return null;
-  return compact;
+  const compact = input.replace(/[\s-]/g, '');
+  return new RegExp(`^\\d{${GROUPS * GROUP_LENGTH}}$`).test(compact) ? compact : null;
 }

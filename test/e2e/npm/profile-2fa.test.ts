@@ -61,7 +61,7 @@ describe('npm profile enable-2fa / get / disable-2fa', () => {
     assert.equal(result.code, 0, result.stdout);
     assert.match(result.stdout, /2FA successfully enabled/);
     // npm prints each recovery code on its own line after a tab (amid terminal control codes).
-    const recovery = [...result.stdout.matchAll(/\t([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})\r?\n/g)].map((m) => m[1]);
+    const recovery = [...result.stdout.matchAll(/\t(\d{5} \d{5} \d{5} \d{5})\r?\n/g)].map((m) => m[1]);
     assert.equal(recovery.length, 10);
     const status = await t.app.mfa.status(carol.id);
     assert.equal(status.enabled, true);
