@@ -228,6 +228,39 @@ describe('two-factor pages', () => {
     assert.ok(cookie(plain.response, 'bulwark_session')?.value);
   });
 
+  test('20 wrong codes at the second step: refused, then locked out (429 with Retry-After), never a session, each logged', async () => {
+    const { id: gina } = await app.accounts.createUser({ name: 'gina', email: 'gina@example.test', password: 'gina-password-long' });
+    const started = await app.mfa.startTotp(gina);
+    await app.mfa.confirmTotp(gina, started.factorId, await generate({ secret: started.secret, epoch: Math.floor(clock.ms / 1000) }));
+    const { csrfCookie, csrf } = await openLogin();
+    const login = await app.http.inject({
+      method: 'POST',
+      url: '/account/login',
+      headers: { ...FORM, cookie: `bulwark_csrf=${csrfCookie}` },
+      payload: form({ _csrf: csrf, name: 'gina', password: 'gina-password-long' }),
+    });
+    const step = { csrfCookie, csrf, pending: cookie(login, 'bulwark_mfa')?.value };
+    const window = await Promise.all([-30, 0, 30].map((d) => generate({ secret: started.secret, epoch: Math.floor(clock.ms / 1000) + d })));
+    const sessionsBefore = await app.db.selectFrom('sessions').select('id_hash').where('user_id', '=', gina).execute();
+    const failedBefore = (await app.db.selectFrom('events').select('id').where('type', '=', 'mfa:failed').execute()).length;
+    const statuses: number[] = [];
+    for (let i = 0; statuses.length < 20; i++) {
+      const wrong = String(100_000 + i * 7_919);
+      if (window.includes(wrong)) continue;
+      const response = await secondStep(step, { code: wrong });
+      statuses.push(response.statusCode);
+      assert.equal(cookie(response, 'bulwark_session'), undefined);
+      if (response.statusCode === 429) assert.ok(Number(response.headers['retry-after']) > 0);
+    }
+    assert.equal(statuses[0], 401);
+    assert.equal(statuses.at(-1), 429);
+    const right = await secondStep(step, { code: window[1]! });
+    assert.equal(right.statusCode, 429, 'locked: even the right code is refused');
+    assert.deepEqual(await app.db.selectFrom('sessions').select('id_hash').where('user_id', '=', gina).execute(), sessionsBefore);
+    const failedAfter = (await app.db.selectFrom('events').select('id').where('type', '=', 'mfa:failed').execute()).length;
+    assert.equal(failedAfter - failedBefore, 21, 'every refused attempt is logged');
+  });
+
   test('the WebAuthn scripts are served from /static/ with hashed URLs, and only WebAuthn pages allow them', async () => {
     const { csrfCookie, csrf } = await openLogin();
     const passkey = await app.http.inject({
