@@ -21,10 +21,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('totp_secret', 'text')
     .addColumn('totp_last_step', 'integer')
     // WebAuthn: credential id and COSE public key (base64url), signature counter, transports
-    // (JSON list), whether the authenticator says the credential is backed up (synced passkey).
+    // (JSON list; the counter is an unsigned 32-bit value, hence bigint), whether the authenticator says the credential is backed up (synced passkey).
     .addColumn('credential_id', 'text')
     .addColumn('public_key', 'text')
-    .addColumn('sign_count', 'integer')
+    .addColumn('sign_count', 'bigint')
     .addColumn('transports', 'text')
     .addColumn('backed_up', 'integer')
     .execute();
