@@ -194,4 +194,56 @@ describe('two-factor sign-in in chromium', () => {
     const whoami = await fetch(`${url}/-/whoami`, { headers: { authorization: `Bearer ${token}` } });
     assert.deepEqual(await whoami.json(), { username: NAME });
   });
+
+  test('a security key (USB, no resident credential) as the only factor: second step after the password, and no passwordless sign-in', { timeout: 90_000 }, async () => {
+    await app.accounts.createUser({ name: 'key-kim', email: 'kim@example.test', password: 'kim-long-passphrase' });
+    const keyContext = await browser.newContext();
+    const keyPage = await keyContext.newPage();
+    const cdp = await keyContext.newCDPSession(keyPage);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: false, automaticPresenceSimulation: true },
+    });
+    const signInWithPassword = async () => {
+      await keyPage.goto(`${url}/account/login?next=/account/mfa`);
+      await keyPage.getByLabel('User name').fill('key-kim');
+      await keyPage.getByLabel('Password').fill('kim-long-passphrase');
+      await keyPage.getByRole('button', { name: 'Sign in', exact: true }).click();
+    };
+
+    await signInWithPassword();
+    await keyPage.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+    await keyPage.getByLabel('Security key').check();
+    await keyPage.getByLabel('Name (optional)').fill('Blue key');
+    await keyPage.getByRole('button', { name: 'Continue' }).click();
+    await keyPage.getByRole('button', { name: 'Register the security key' }).click();
+    // The first factor of the account: its recovery codes come with it.
+    await keyPage.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    assert.equal(await keyPage.locator('#recovery-codes li').count(), 10);
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    assert.equal(credentials.length, 1);
+    assert.equal(credentials[0]!.isResidentCredential, false);
+    const kim = (await app.accounts.getUserByName('key-kim'))!;
+    assert.deepEqual((await app.mfa.status(kim.id)).factors.map((f) => [f.kind, f.label, f.phishingResistant]), [['security-key', 'Blue key', true]]);
+
+    await keyPage.getByRole('link', { name: 'Done' }).click();
+    await keyPage.getByRole('button', { name: 'Sign out' }).click();
+    await keyPage.waitForURL(`${url}/`);
+
+    // The key cannot sign in alone: the browser finds no passkey for this site, no session.
+    await keyPage.goto(`${url}/account/login`);
+    await keyPage.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await keyPage.getByRole('button', { name: 'Use my passkey' }).click();
+    await keyPage.getByText(/That did not work/).waitFor();
+    assert.equal((await keyContext.cookies()).find((c) => c.name === 'bulwark_session'), undefined);
+
+    // After the password it is the second step.
+    await signInWithPassword();
+    await keyPage.waitForURL(/\/account\/login\/mfa/);
+    assert.equal((await keyContext.cookies()).find((c) => c.name === 'bulwark_session'), undefined);
+    await keyPage.getByRole('button', { name: 'Use a security key or passkey' }).click();
+    await keyPage.waitForURL(`${url}/account/mfa`);
+    await keyPage.locator('tr[data-factor-kind="security-key"]').waitFor();
+    await keyContext.close();
+  });
 });
