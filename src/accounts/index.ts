@@ -1,4 +1,4 @@
-export { createAccountsService, checkNewPassword, checkPasswordLength, type AccountsService, type AttemptContext, type User } from './service.js';
+export { createAccountsService, isPhishingResistantFactor, checkNewPassword, checkPasswordLength, type AccountsService, type AttemptContext, type SessionFactor, type User } from './service.js';
 export { MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, passwordVerifications } from './passwords.js';
 export { breachedPasswordsOptions, createBreachedPasswords, rangeContains, type BreachedPasswords, type BreachedPasswordsOptions } from './breached-passwords.js';
 export { checkUserName } from './names.js';

@@ -42,6 +42,14 @@ export interface AttemptContext {
   ip?: string | undefined;
 }
 
+/** The second factor a web session was opened with (or proved since); the policy reads it. */
+export type SessionFactor = 'totp' | 'recovery-code' | 'security-key' | 'passkey';
+const SESSION_FACTORS: readonly string[] = ['recovery-code', 'totp', 'security-key', 'passkey'];
+const isSessionFactor = (value: string | null): value is SessionFactor => value !== null && SESSION_FACTORS.includes(value);
+/** Phishing-resistant (WebAuthn) factors rank above codes; none at all is lowest. */
+export const isPhishingResistantFactor = (factor: SessionFactor) => factor === 'security-key' || factor === 'passkey';
+const factorStrength = (factor: SessionFactor | null) => (factor === null ? 0 : isPhishingResistantFactor(factor) ? 2 : 1);
+
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const CLI_LOGIN_TTL_MS = 10 * 60 * 1000;
 
@@ -97,6 +105,19 @@ export async function checkNewPassword(password: string, breached?: BreachedPass
 export function createAccountsService({ db, clock, limiter = createAttemptLimiter({ store: { kind: 'memory' } }), breached, log }: AccountsDeps) {
   // The first unknown-user check must not be slower than later ones (hashing the dummy).
   prepareDummyHash();
+
+  async function findSession(sessionId: string): Promise<{ user: User; secondFactor: SessionFactor | null } | null> {
+    if (!sessionId || sessionId.length > 128) return null;
+    const row = await db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .select(['sessions.expires_at', 'sessions.second_factor'])
+      .where('sessions.id_hash', '=', sha256Hex(sessionId))
+      .executeTakeFirst();
+    if (!row || row.expires_at <= isoNow(clock)) return null;
+    return { user: toUser(row), secondFactor: isSessionFactor(row.second_factor) ? row.second_factor : null };
+  }
 
   async function findUserRow(name: string) {
     return db.selectFrom('users').selectAll().where('name', '=', name.toLowerCase()).executeTakeFirst();
@@ -250,13 +271,19 @@ export function createAccountsService({ db, clock, limiter = createAttemptLimite
 
     // --- web sessions -------------------------------------------------------------------
     /** A web session; with the browser's `device` (user agent, IP), new devices are noted and notified. */
-    async createSession(userId: number, device?: DeviceInfo): Promise<{ sessionId: string; expiresAt: Date }> {
+    async createSession(userId: number, device?: DeviceInfo, secondFactor: SessionFactor | null = null): Promise<{ sessionId: string; expiresAt: Date }> {
       const sessionId = randomToken(32);
       const expiresAt = new Date(clock.now().getTime() + SESSION_TTL_MS);
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('sessions')
-          .values({ id_hash: sha256Hex(sessionId), user_id: userId, created_at: isoNow(clock), expires_at: expiresAt.toISOString() })
+          .values({
+            id_hash: sha256Hex(sessionId),
+            user_id: userId,
+            created_at: isoNow(clock),
+            expires_at: expiresAt.toISOString(),
+            second_factor: secondFactor,
+          })
           .execute();
         await appendEvent(trx, clock, { type: 'session:create', actor: { userId }, subject: `user:${userId}` });
         if (device) await rememberDevice(trx, clock, userId, device);
@@ -265,16 +292,20 @@ export function createAccountsService({ db, clock, limiter = createAttemptLimite
     },
 
     async userForSession(sessionId: string): Promise<User | null> {
-      if (!sessionId || sessionId.length > 128) return null;
-      const row = await db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .selectAll('users')
-        .select('sessions.expires_at')
-        .where('sessions.id_hash', '=', sha256Hex(sessionId))
-        .executeTakeFirst();
-      if (!row || row.expires_at <= isoNow(clock)) return null;
-      return toUser(row);
+      return (await findSession(sessionId))?.user ?? null;
+    },
+
+    /** A live session: its user, and the second factor proven in it (null: a password alone). */
+    session: findSession,
+
+    /**
+     * A factor proven later in the session (enrolling one proves it): recorded unless the
+     * session already holds one at least as strong.
+     */
+    async raiseSessionFactor(sessionId: string, factor: SessionFactor): Promise<void> {
+      const current = await findSession(sessionId);
+      if (!current || factorStrength(current.secondFactor) >= factorStrength(factor)) return;
+      await db.updateTable('sessions').set({ second_factor: factor }).where('id_hash', '=', sha256Hex(sessionId)).execute();
     },
 
     async endSession(sessionId: string): Promise<void> {

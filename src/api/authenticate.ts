@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { BulwarkError } from '../platform/errors.js';
 import { anonymous, type Actor, type UserActor } from '../auth/index.js';
-import type { AccountsService, User } from '../accounts/index.js';
+import { isPhishingResistantFactor, type AccountsService, type User } from '../accounts/index.js';
 import { isUnrestricted, type TokensService } from '../tokens/index.js';
 import type { MfaService } from '../mfa/index.js';
 
@@ -109,8 +109,14 @@ export function createAuthenticator({ accounts, tokens, secret, mfa }: Authentic
     // Only web routes take the cookie, so no API write can be driven cross-site by a browser.
     const sessionId = request.routeOptions.config?.web ? request.cookies?.[SESSION_COOKIE] : undefined;
     if (sessionId) {
-      const user = await accounts.userForSession(sessionId);
-      if (user) return userActor(user, 'session', null, null);
+      const session = await accounts.session(sessionId);
+      if (session) {
+        const actor = userActor(session.user, 'session', null, null);
+        // The factor this session was signed in with stands for the request's second factor.
+        const factor = session.secondFactor;
+        if (factor) actor.secondFactor = { otp: null, ip: null, verified: { phishingResistant: isPhishingResistantFactor(factor) } };
+        return actor;
+      }
     }
     return anonymous;
   }
@@ -121,7 +127,11 @@ export function createAuthenticator({ accounts, tokens, secret, mfa }: Authentic
       if (actor.kind === 'user') {
         // npm's one-time password for this request; verified only if the MFA policy asks for one.
         const otp = request.headers['npm-otp'];
-        actor.secondFactor = { otp: typeof otp === 'string' && otp.length > 0 && otp.length <= 200 ? otp : null, ip: request.ip ?? null };
+        actor.secondFactor = {
+          ...actor.secondFactor,
+          otp: typeof otp === 'string' && otp.length > 0 && otp.length <= 200 ? otp : null,
+          ip: request.ip ?? null,
+        };
       }
       return actor;
     },

@@ -93,6 +93,15 @@ export function createMfaPolicyService(options: MfaPolicyOptions) {
     return new BulwarkError('mfa_required', 'OTP_REQUIRED', 'This operation requires a one-time password from your authenticator (npm: --otp=<code>).');
   }
 
+  const sessionFactorRequired = (phishingResistant: boolean) =>
+    new BulwarkError(
+      'forbidden',
+      'SESSION_SECOND_FACTOR_REQUIRED',
+      phishingResistant
+        ? 'This change needs a session signed in with a security key or passkey: sign out, then sign in again with one.'
+        : 'This change needs a session signed in with a second factor: sign out, then sign in again with your second factor.',
+    );
+
   const tokenRequired = (phishingResistant: boolean) =>
     new BulwarkError(
       'forbidden',
@@ -135,11 +144,11 @@ export function createMfaPolicyService(options: MfaPolicyOptions) {
     const status = mfa ? await mfa.status(actor.userId) : { enabled: false, phishingResistant: false };
     if (!status.enabled || (wantsPhishingResistant && !status.phishingResistant)) throw enrolmentRequired(wantsPhishingResistant);
 
+    // Web pages: the session's own factor (set by the authenticator) was checked above; a
+    // session signed in without one, or with a code where a key is needed, must sign in again.
+    if (actor.via === 'session') throw sessionFactorRequired(wantsPhishingResistant);
     let proof: { phishingResistant: boolean };
-    if (actor.via === 'session') {
-      // Web pages: the session was opened with the second step of sign-in (src/mfa/).
-      proof = { phishingResistant: status.phishingResistant };
-    } else if (channel === 'otp') {
+    if (channel === 'otp') {
       const otp = actor.secondFactor?.otp ?? null;
       if (otp === null) throw await otpRequired(actor.userId, requirement);
       proof = await verifyOtp(actor, requirement, otp);

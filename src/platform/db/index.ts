@@ -16,6 +16,7 @@ import * as m007 from './migrations/007-mfa.js';
 import * as m008 from './migrations/008-rate-limits.js';
 import * as m009 from './migrations/009-critical-packages.js';
 import * as m010 from './migrations/010-account-recovery.js';
+import * as m011 from './migrations/011-session-factors.js';
 
 export type { Database } from './schema.js';
 export type Db = Kysely<Database>;
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '008-rate-limits': m008,
   '009-critical-packages': m009,
   '010-account-recovery': m010,
+  '011-session-factors': m011,
 };
 
 export interface DbOptions {

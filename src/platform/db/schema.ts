@@ -23,6 +23,8 @@ export interface SessionsTable {
   user_id: number;
   created_at: string;
   expires_at: string;
+  /** The second factor proven in this session (`totp`, `recovery-code`, `security-key`, `passkey`), null for a password alone. */
+  second_factor: string | null;
 }
 
 export interface TokensTable {

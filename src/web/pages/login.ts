@@ -8,7 +8,7 @@
 // one-time one. Sign-out is a POST with the session's CSRF token.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE } from '../../api/authenticate.js';
-import type { User } from '../../accounts/index.js';
+import type { SessionFactor, User } from '../../accounts/index.js';
 import { BulwarkError, statusOfKind } from '../../platform/errors.js';
 import { html, type SafeHtml } from '../html.js';
 import { checkDoubleSubmit, checkSessionCsrf, clearLoginCsrf, CSRF_COOKIE, CSRF_FIELD, loginCsrfValue } from '../csrf.js';
@@ -90,10 +90,10 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
   }
 
   /** Both factors are in: the session starts (any other session in this browser ends). */
-  async function completeSignIn(request: FastifyRequest, reply: FastifyReply, user: User, next: string | null) {
+  async function completeSignIn(request: FastifyRequest, reply: FastifyReply, user: User, next: string | null, factor: SessionFactor | null) {
     const previous = request.cookies?.[SESSION_COOKIE];
     if (typeof previous === 'string' && previous !== '') await accounts.endSession(previous);
-    const session = await accounts.createSession(user.id, deviceOf(request));
+    const session = await accounts.createSession(user.id, deviceOf(request), factor);
     setSessionCookie(reply, session.sessionId, session.expiresAt, secureCookies);
     clearLoginCsrf(reply, secureCookies);
     clearPendingCookie(reply, secureCookies);
@@ -169,7 +169,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
       setPendingCookie(reply, pending.pendingId, pending.expiresAt, secureCookies);
       return seeOther(reply, withNext(MFA_PATH, next));
     }
-    return completeSignIn(request, reply, user, next);
+    return completeSignIn(request, reply, user, next, null);
   }));
 
   // --- second step -----------------------------------------------------------------------
@@ -188,13 +188,14 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
     if (!checkDoubleSubmit(request.cookies?.[CSRF_COOKIE], formField(body, CSRF_FIELD))) {
       return showSecondStep(request, reply, user, { status: 403, next, message: FORM_EXPIRED });
     }
+    let factor: SessionFactor;
     try {
-      await mfa.verifyCode(user.id, formField(body, 'code'), { ip: request.ip });
+      factor = await mfa.verifyCode(user.id, formField(body, 'code'), { ip: request.ip });
     } catch (error) {
       return showSecondStep(request, reply, user, { next, ...refusal(reply, error) });
     }
     if (!(await mfa.finishPendingSignIn(pendingCookie(request)))) return showLogin(request, reply, { status: 401, next, message: SIGN_IN_EXPIRED });
-    return completeSignIn(request, reply, user, next);
+    return completeSignIn(request, reply, user, next, factor);
   }));
 
   app.post('/account/login/mfa/webauthn', PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {
@@ -205,13 +206,14 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
     if (!checkDoubleSubmit(request.cookies?.[CSRF_COOKIE], formField(body, CSRF_FIELD))) {
       return showSecondStep(request, reply, user, { status: 403, next, message: FORM_EXPIRED });
     }
+    let factor: SessionFactor;
     try {
-      await mfa.finishWebAuthnAuthentication(user.id, webAuthnCookie(request), credentialField(formField(body, 'credential')), { ip: request.ip });
+      ({ kind: factor } = await mfa.finishWebAuthnAuthentication(user.id, webAuthnCookie(request), credentialField(formField(body, 'credential')), { ip: request.ip }));
     } catch (error) {
       return showSecondStep(request, reply, user, { next, ...refusal(reply, error) });
     }
     if (!(await mfa.finishPendingSignIn(pendingCookie(request)))) return showLogin(request, reply, { status: 401, next, message: SIGN_IN_EXPIRED });
-    return completeSignIn(request, reply, user, next);
+    return completeSignIn(request, reply, user, next, factor);
   }));
 
   // --- passkey sign-in (no password) -----------------------------------------------------
@@ -257,7 +259,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
     }
     const user = await accounts.getUserById(userId);
     if (!user) return showLogin(request, reply, { status: 401, next, message: PASSKEY_FAILED });
-    return completeSignIn(request, reply, user, next);
+    return completeSignIn(request, reply, user, next, 'passkey');
   }));
 
   app.post('/account/logout', PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {

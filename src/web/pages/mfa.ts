@@ -178,6 +178,8 @@ export function registerMfaPages(app: FastifyInstance, ctx: WebContext): void {
       if (error instanceof BulwarkError && error.code === 'MFA_FACTOR_NOT_FOUND') return showOverview(request, reply, gate, refused);
       return showTotpConfirm(request, reply, gate, { factorId, ...refused });
     }
+    // A code from the app was just proven in this session.
+    await accounts.raiseSessionFactor(gate.viewer.sessionId, 'totp');
     if (result.recoveryCodes) return showRecoveryCodes(request, reply, result.recoveryCodes, 'Your authenticator app is on.');
     return showOverview(request, reply, gate, { notice: 'Your authenticator app is on.' });
   }));
@@ -223,6 +225,8 @@ export function registerMfaPages(app: FastifyInstance, ctx: WebContext): void {
     } finally {
       clearWebAuthnCookie(reply, secureCookies);
     }
+    // So was the new key or passkey (the registration ceremony is signed by it).
+    await accounts.raiseSessionFactor(gate.viewer.sessionId, result.factor.kind);
     const added = `${result.factor.kind === 'passkey' ? 'Passkey' : 'Security key'} "${result.factor.label}" added.`;
     if (result.recoveryCodes) return showRecoveryCodes(request, reply, result.recoveryCodes, added);
     return showOverview(request, reply, gate, { notice: added });
@@ -237,7 +241,7 @@ export function registerMfaPages(app: FastifyInstance, ctx: WebContext): void {
     const password = formField(body, 'password');
     const code = formField(body, 'code');
     if (password !== '') {
-      const verified = password.length <= 1024 ? await accounts.verifyCredentials(gate.user.name, password) : null;
+      const verified = password.length <= 1024 ? await accounts.verifyCredentials(gate.user.name, password, { ip: request.ip }) : null;
       if (!verified || verified.id !== gate.user.id) return showOverview(request, reply, gate, { status: 401, message: 'Your current password is incorrect.' });
     } else {
       try {

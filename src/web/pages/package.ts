@@ -335,7 +335,8 @@ export function registerPackagePage(app: FastifyInstance, ctx: WebContext, eco: 
         await ctx.deps.registry.setYanked(eco.rules, name, version, reason, request.actor);
       } catch (error) {
         if (!(error instanceof BulwarkError)) throw error;
-        const message = error.kind === 'forbidden' ? NOT_OWNER : error.message;
+        // Other refusals (the MFA policy's, an unverified address) say what to do themselves.
+        const message = error.code === 'NOT_PERMITTED' ? NOT_OWNER : error.message;
         return refuse(request, reply, name, statusOfKind[error.kind], message);
       }
       return seeOther(reply, eco.pagePath(name));

@@ -82,6 +82,8 @@ export function registerPasswordPage(app: FastifyInstance, ctx: WebContext): voi
         return showForm(request, reply, { ...form, status: 400, message: 'The new password must differ from the current one.' });
       }
     }
+    // The new session keeps the factor the old one was signed in with (changing the password ends it).
+    const signedInWith = (await accounts.session(viewer.sessionId))?.secondFactor ?? null;
     try {
       await accounts.changePassword(user.id, password);
     } catch (error) {
@@ -90,7 +92,7 @@ export function registerPasswordPage(app: FastifyInstance, ctx: WebContext): voi
       }
       throw error;
     }
-    const session = await accounts.createSession(user.id, deviceOf(request));
+    const session = await accounts.createSession(user.id, deviceOf(request), signedInWith);
     setSessionCookie(reply, session.sessionId, session.expiresAt, secureCookies);
     return seeOther(reply, next ?? '/');
   }));
