@@ -71,11 +71,15 @@ export async function createApp({ config, clock = systemClock, log = createLogge
   await migrateToLatest(db);
   const blobs = openBlobStore(config);
 
-  const limiter = createAttemptLimiter({ store: config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'database', db }, log });
+  const limiter = createAttemptLimiter({
+    store: config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'database', db },
+    kindPolicies: { 'sign-up': { ip: { maxFailures: config.signUpsPerHour } } },
+    log,
+  });
   const breached = createBreachedPasswords(breachedPasswordsOptions(config, log));
   const accounts = createAccountsService({ db, clock, limiter, breached, log });
   const mailer = createMailer(config, log);
-  const emailVerification = createEmailVerificationService({ db, clock, accounts, mailer, publicUrl: config.publicUrl, registration: config.registration });
+  const emailVerification = createEmailVerificationService({ db, clock, accounts, mailer, publicUrl: config.publicUrl, registration: config.registration, limiter });
   const tokens = createTokensService({ db, clock });
   const downloads = createDownloadCounter({ db, clock, log, flushIntervalMs: config.downloadsFlushSeconds * 1000 });
   const registry = createRegistryService({

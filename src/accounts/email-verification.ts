@@ -9,6 +9,7 @@ import { isoNow, type Clock } from '../platform/clock.js';
 import { BulwarkError, conflict, forbidden, invalid, notFound } from '../platform/errors.js';
 import { randomToken, sha256Hex } from '../platform/crypto.js';
 import type { Mailer } from '../platform/mail/index.js';
+import { createAttemptLimiter, type AttemptLimiter } from '../platform/rate-limit/index.js';
 import { appendEvent } from '../events/index.js';
 import { checkEmail, checkUserName } from './names.js';
 import { hashPassword } from './passwords.js';
@@ -28,6 +29,8 @@ export interface EmailVerificationDeps {
   mailer: Mailer;
   publicUrl: string;
   registration: 'open' | 'closed';
+  /** Counts sign-ups per IP (kind `sign-up`); a memory one by default. */
+  limiter?: AttemptLimiter;
 }
 
 const linkInvalid = () => invalid('EMAIL_LINK_INVALID', 'This link is not valid. Use the newest link we sent, or ask for a new one.');
@@ -36,7 +39,15 @@ const linkExpired = () => invalid('EMAIL_LINK_EXPIRED', 'This link has expired (
 
 const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-export function createEmailVerificationService({ db, clock, accounts, mailer, publicUrl, registration }: EmailVerificationDeps) {
+export function createEmailVerificationService({
+  db,
+  clock,
+  accounts,
+  mailer,
+  publicUrl,
+  registration,
+  limiter = createAttemptLimiter({ store: { kind: 'memory' } }),
+}: EmailVerificationDeps) {
   async function addressInUse(email: string, exceptUserId?: number): Promise<boolean> {
     let query = db.selectFrom('users').select('id').where(sql<string>`lower(email)`, '=', email.toLowerCase());
     if (exceptUserId !== undefined) query = query.where('id', '!=', exceptUserId);
@@ -112,11 +123,19 @@ export function createEmailVerificationService({ db, clock, accounts, mailer, pu
      * creates nothing, mails that address instead and returns the same way (no enumeration);
      * the password is hashed anyway, so both paths cost about the same. A taken user name is
      * refused (USER_EXISTS): names are public.
+     *
+     * Sign-ups are limited per IP address (attempt kind `sign-up`, TOO_MANY_ATTEMPTS 429): every
+     * well-formed one counts, whatever its outcome, and the count is taken before anything is
+     * looked up, so the limit says nothing about which names or addresses exist.
      */
-    async register(input: { name: string; email: string; password: string }): Promise<void> {
+    async register(input: { name: string; email: string; password: string }, options: { ip?: string } = {}): Promise<void> {
       if (registration !== 'open') throw forbidden('REGISTRATION_CLOSED', 'Accounts on this registry are created by its administrators.');
+      const keys = options.ip ? { ip: options.ip } : {};
+      await limiter.assertAllowed('sign-up', keys);
       const name = checkUserName(input.name);
       const email = checkEmail(input.email);
+      // Malformed input above costs nothing and sends nothing; from here on each sign-up counts.
+      await limiter.recordFailure('sign-up', keys);
       await accounts.checkNewPassword(input.password);
       if (await accounts.getUserByName(name)) throw conflict('USER_EXISTS', `The user name ${name} is taken.`);
       if (await addressInUse(email)) {

@@ -191,6 +191,11 @@ export const configFields = {
     description: 'Who may create an account: `open` (anyone, on /account/register; the address must be verified before publishing) or `closed` (administrators only, `bulwark user create`).',
     schema: z.enum(['open', 'closed']).default('open'),
   },
+  signUpsPerHour: {
+    env: 'BULWARK_SIGN_UPS_PER_HOUR',
+    description: 'How many sign-ups one IP address may make per hour on /account/register; then it waits an hour (doubling up to a day).',
+    schema: z.coerce.number().int().min(1).max(100_000).default(10),
+  },
   packumentMaxAge: {
     env: 'BULWARK_PACKUMENT_MAX_AGE',
     description: 'Cache-Control max-age, in seconds, of package documents.',

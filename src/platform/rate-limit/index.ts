@@ -7,10 +7,10 @@ import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Logger } from '../log.js';
 import { RateLimiterKysely } from './kysely-store.js';
 import { createLockoutLimiter } from './limiter.js';
-import type { AttemptLimiter, LockoutPolicy } from './types.js';
+import type { AttemptKind, AttemptLimiter, PolicyOverrides } from './types.js';
 
-export type { AttemptKind, AttemptKeys, AttemptLimiter, FailureOutcome, LockoutPolicy } from './types.js';
-export { DEFAULT_POLICIES } from './types.js';
+export type { AttemptKind, AttemptKeys, AttemptLimiter, FailureOutcome, LockoutPolicy, PolicyOverrides } from './types.js';
+export { DEFAULT_POLICIES, KIND_POLICIES } from './types.js';
 export { tooManyAttempts } from './limiter.js';
 
 export type AttemptStore =
@@ -21,7 +21,8 @@ export type AttemptStore =
 
 export interface AttemptLimiterOptions {
   store: AttemptStore;
-  policies?: Partial<Record<'account' | 'ip', Partial<LockoutPolicy>>>;
+  policies?: PolicyOverrides;
+  kindPolicies?: Partial<Record<AttemptKind, PolicyOverrides>>;
   log?: Logger;
 }
 
@@ -29,7 +30,11 @@ const CLEAR_EXPIRED_MS = 5 * 60 * 1000;
 
 export function createAttemptLimiter(options: AttemptLimiterOptions): AttemptLimiter {
   const { store, log } = options;
-  const base = { ...(options.policies ? { policies: options.policies } : {}), ...(log ? { log } : {}) };
+  const base = {
+    ...(options.policies ? { policies: options.policies } : {}),
+    ...(options.kindPolicies ? { kindPolicies: options.kindPolicies } : {}),
+    ...(log ? { log } : {}),
+  };
   if (store.kind === 'memory') {
     return createLockoutLimiter({ ...base, counters: (o) => new RateLimiterMemory(o) });
   }

@@ -7,7 +7,16 @@ import { createHash } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { BulwarkError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { DEFAULT_POLICIES, type AttemptKeys, type AttemptKind, type AttemptLimiter, type FailureOutcome, type LockoutPolicy } from './types.js';
+import {
+  DEFAULT_POLICIES,
+  KIND_POLICIES,
+  type AttemptKeys,
+  type AttemptKind,
+  type AttemptLimiter,
+  type FailureOutcome,
+  type LockoutPolicy,
+  type PolicyOverrides,
+} from './types.js';
 
 type Scope = 'account' | 'ip';
 
@@ -16,25 +25,38 @@ export type CounterFactory = (options: { keyPrefix: string; points: number; dura
 
 export interface LockoutLimiterOptions {
   counters: CounterFactory;
-  policies?: Partial<Record<Scope, Partial<LockoutPolicy>>>;
+  /** Overrides for every kind (except what KIND_POLICIES sets for a kind). */
+  policies?: PolicyOverrides;
+  /** Overrides for one kind, over everything else. */
+  kindPolicies?: Partial<Record<AttemptKind, PolicyOverrides>>;
   log?: Logger;
   /** Awaited before each operation (the Redis store's first connection). */
   ready?: () => Promise<void>;
   onClose?: () => Promise<void>;
 }
 
-const KINDS: readonly AttemptKind[] = ['password', 'totp', 'recovery-code', 'webauthn', 'email-recovery'];
+const KINDS: readonly AttemptKind[] = ['password', 'totp', 'recovery-code', 'webauthn', 'email-recovery', 'sign-up'];
 const LEVEL_POINTS = 1_000_000;
 
 export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLimiter {
-  const policies: Record<Scope, LockoutPolicy> = {
-    account: { ...DEFAULT_POLICIES.account, ...options.policies?.account },
-    ip: { ...DEFAULT_POLICIES.ip, ...options.policies?.ip },
+  // Most specific last: the defaults, the caller's general overrides, the kind's own policy,
+  // the caller's overrides for that kind.
+  const policies = new Map<string, LockoutPolicy>();
+  const policyOf = (kind: AttemptKind, scope: Scope): LockoutPolicy => {
+    const found = policies.get(`${kind}:${scope}`);
+    if (!found) throw new Error(`unknown attempt kind ${String(kind)}`);
+    return found;
   };
   const counters = new Map<string, { failures: RateLimiterAbstract; levels: RateLimiterAbstract }>();
   for (const kind of KINDS) {
     for (const scope of ['account', 'ip'] as const) {
-      const policy = policies[scope];
+      const policy: LockoutPolicy = {
+        ...DEFAULT_POLICIES[scope],
+        ...options.policies?.[scope],
+        ...KIND_POLICIES[kind]?.[scope],
+        ...options.kindPolicies?.[kind]?.[scope],
+      };
+      policies.set(`${kind}:${scope}`, policy);
       counters.set(`${kind}:${scope}`, {
         failures: options.counters({ keyPrefix: `bulwark:${kind}:${scope}:f`, points: LEVEL_POINTS, duration: policy.windowSeconds }),
         levels: options.counters({ keyPrefix: `bulwark:${kind}:${scope}:l`, points: LEVEL_POINTS, duration: policy.memorySeconds }),
@@ -55,7 +77,7 @@ export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLim
   }
 
   async function lock(kind: AttemptKind, scope: Scope, key: string): Promise<number> {
-    const policy = policies[scope];
+    const policy = policyOf(kind, scope);
     const { failures, levels } = counter(kind, scope);
     const level = (await levels.get(key))?.consumedPoints ?? 0;
     const seconds = Math.min(policy.firstLockSeconds * 2 ** Math.min(level, 30), policy.maxLockSeconds);
@@ -71,9 +93,9 @@ export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLim
       let retryMs = 0;
       for (const [scope, key] of scopedKeys(keys)) {
         const res = await counter(kind, scope).failures.get(key);
-        if (res && res.consumedPoints >= policies[scope].maxFailures) retryMs = Math.max(retryMs, res.msBeforeNext);
+        if (res && res.consumedPoints >= policyOf(kind, scope).maxFailures) retryMs = Math.max(retryMs, res.msBeforeNext);
       }
-      if (retryMs > 0) throw tooManyAttempts(Math.ceil(retryMs / 1000));
+      if (retryMs > 0) throw tooManyAttempts(Math.ceil(retryMs / 1000), kind);
     },
 
     async recordFailure(kind, keys) {
@@ -83,7 +105,7 @@ export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLim
         const res = await counter(kind, scope).failures.penalty(key, 1);
         // Exactly the failure that reaches the limit starts the lockout; attempts already in
         // flight when it started count on (above the limit) without locking again.
-        if (res.consumedPoints === policies[scope].maxFailures) {
+        if (res.consumedPoints === policyOf(kind, scope).maxFailures) {
           const seconds = await lock(kind, scope, key);
           if (scope === 'account') outcome.accountLockedForSeconds = seconds;
           else outcome.ipLockedForSeconds = seconds;
@@ -107,12 +129,17 @@ export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLim
   };
 }
 
-export function tooManyAttempts(retryAfterSeconds: number): BulwarkError {
+// What was too many, for the kind that counts actions rather than failures.
+const TOO_MANY: Partial<Record<AttemptKind, string>> = {
+  'sign-up': 'Too many sign-ups from your network.',
+};
+
+export function tooManyAttempts(retryAfterSeconds: number, kind?: AttemptKind): BulwarkError {
   const minutes = Math.ceil(retryAfterSeconds / 60);
   return new BulwarkError(
     'rate_limited',
     'TOO_MANY_ATTEMPTS',
-    `Too many failed attempts. Try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}.`,
+    `${(kind && TOO_MANY[kind]) ?? 'Too many failed attempts.'} Try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}.`,
     { detail: { retryAfterSeconds } },
   );
 }

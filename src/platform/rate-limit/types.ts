@@ -2,8 +2,12 @@
 // recovery code, WebAuthn assertion, email-recovery link) asks before checking and reports
 // the outcome after. Keys are an account (user id or the name tried, so unknown names lock
 // exactly like real ones) and the client's IP address.
+// One kind counts an action that is not a secret check but must not be repeated without bound
+// from one address: `sign-up` (each creates an account or mails an address's owner). Its caller
+// counts every action as a "failure", so the per-kind policy below is simply "so many per
+// window per IP".
 
-export type AttemptKind = 'password' | 'totp' | 'recovery-code' | 'webauthn' | 'email-recovery';
+export type AttemptKind = 'password' | 'totp' | 'recovery-code' | 'webauthn' | 'email-recovery' | 'sign-up';
 
 export interface AttemptKeys {
   account?: string | number;
@@ -42,4 +46,12 @@ export const DEFAULT_POLICIES: Record<'account' | 'ip', LockoutPolicy> = {
   account: { maxFailures: 10, windowSeconds: 15 * 60, firstLockSeconds: 60, maxLockSeconds: 24 * 3600, memorySeconds: 24 * 3600 },
   // One address may try many accounts (an office behind NAT): looser, but longer locks.
   ip: { maxFailures: 100, windowSeconds: 15 * 60, firstLockSeconds: 15 * 60, maxLockSeconds: 24 * 3600, memorySeconds: 24 * 3600 },
+};
+
+export type PolicyOverrides = Partial<Record<'account' | 'ip', Partial<LockoutPolicy>>>;
+
+/** Kinds whose policy differs from DEFAULT_POLICIES (merged over it, scope by scope). */
+export const KIND_POLICIES: Partial<Record<AttemptKind, PolicyOverrides>> = {
+  // 10 sign-ups per hour from one address; then none for an hour, doubling up to a day.
+  'sign-up': { ip: { maxFailures: 10, windowSeconds: 3600, firstLockSeconds: 3600 } },
 };

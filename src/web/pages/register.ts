@@ -75,10 +75,16 @@ export function registerRegisterPage(app: FastifyInstance, ctx: WebContext): voi
       return showForm(request, reply, { ...form, status: 400, message: 'The two passwords differ.' });
     }
     try {
-      await emailVerification.register({ name, email, password });
+      await emailVerification.register({ name, email, password }, { ip: request.ip });
     } catch (error) {
       if (error instanceof BulwarkError && (error.kind === 'invalid' || error.kind === 'conflict')) {
         return showForm(request, reply, { ...form, status: error.kind === 'conflict' ? 409 : 400, message: error.message });
+      }
+      // Too many sign-ups from this address: the form again, saying when to come back.
+      if (error instanceof BulwarkError && error.kind === 'rate_limited') {
+        const retry = error.detail?.retryAfterSeconds;
+        if (typeof retry === 'number') reply.header('Retry-After', String(Math.ceil(retry)));
+        return showForm(request, reply, { ...form, status: 429, message: error.message });
       }
       throw error;
     }
