@@ -175,6 +175,7 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     mfaPolicy,
     ecosystems,
     recovery,
+    tokens,
     secret,
     publicUrl: config.publicUrl,
     secureCookies: config.secureCookies,

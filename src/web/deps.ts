@@ -6,6 +6,7 @@ import type { SecurityLog } from '../events/index.js';
 import type { MfaPolicyService } from '../mfa-policy/index.js';
 import type { Ecosystem } from '../ecosystems/index.js';
 import type { RecoveryService } from '../recovery/index.js';
+import type { TokensService } from '../tokens/index.js';
 
 export interface WebDeps {
   registry: RegistryService;
@@ -19,6 +20,8 @@ export interface WebDeps {
   mfaPolicy: MfaPolicyService;
   ecosystems: Ecosystem[];
   recovery: RecoveryService;
+  /** The signed-in user's API tokens (/account/tokens). */
+  tokens: TokensService;
   /** Secret for CSRF tokens (HMAC key). */
   secret: string;
   publicUrl: string;

@@ -24,6 +24,7 @@ import { registerRecoveryAdminPage } from './pages/recovery-admin.js';
 import { registerSecurityLogPage } from './pages/security-log.js';
 import { registerOtpApprovePage } from './pages/otp-approve.js';
 import { registerSecurityPolicyPage } from './pages/security-policy.js';
+import { registerTokensPage } from './pages/tokens.js';
 
 export type { WebDeps } from './deps.js';
 
@@ -57,4 +58,5 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   registerSecurityLogPage(app, ctx);
   registerOtpApprovePage(app, ctx);
   registerSecurityPolicyPage(app, ctx);
+  registerTokensPage(app, ctx);
 }

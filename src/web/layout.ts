@@ -23,7 +23,7 @@ function account(viewer: Viewer): SafeHtml {
           <button type="submit" class="link">Sign out</button>
         </form>`
     : null;
-  return html`<a href="${userPath(viewer.user.name)}">${viewer.user.name}</a> <a href="/account/mfa">Two-factor</a> ${signOut}`;
+  return html`<a href="${userPath(viewer.user.name)}">${viewer.user.name}</a> <a href="/account/mfa">Two-factor</a> <a href="/account/tokens">Tokens</a> ${signOut}`;
 }
 
 export function layout({ title, body, viewer, stylesheetHref, query, scripts = [] }: LayoutOptions): SafeHtml {

@@ -87,7 +87,7 @@ export function registerSecurityLogPage(app: FastifyInstance, ctx: WebContext): 
 </table>`}
   <p class="pager">${before !== null ? html`<a href="${SECURITY_LOG_PATH}">Newest</a>` : null}
   ${page.nextBefore !== null ? html`<a href="${SECURITY_LOG_PATH}?before=${page.nextBefore}">Older</a>` : null}</p>
-  <p><a href="/account/email">Email address</a> · <a href="/account/password">Password</a></p>
+  <p><a href="/account/email">Email address</a> · <a href="/account/password">Password</a> · <a href="/account/mfa">Two-factor</a> · <a href="/account/tokens">API tokens</a></p>
 </section>`,
     });
   }));
