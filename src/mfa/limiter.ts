@@ -1,6 +1,7 @@
 // The part of the platform's attempt limiter (src/platform/rate-limit/) MFA uses. Declared here
 // as a structural type so the feature needs nothing but the three calls.
-export type MfaAttemptKind = 'totp' | 'recovery-code' | 'webauthn';
+/** `passkey-start` counts starts of a passkey sign-in (each stores a challenge), not failures. */
+export type MfaAttemptKind = 'totp' | 'recovery-code' | 'webauthn' | 'passkey-start';
 
 export interface MfaAttemptKeys {
   account?: string | number;

@@ -39,6 +39,8 @@ export interface AttemptGuard {
   allowedFromIp(kind: MfaAttemptKind, ip: string | undefined): Promise<void>;
   /** A failure that names no account (an unknown passkey): counted against the address. */
   failedFromIp(kind: MfaAttemptKind, ip: string | undefined, error: BulwarkError): Promise<BulwarkError>;
+  /** An action limited per address whatever its outcome: refuses while locked, else counts it. */
+  countFromIp(kind: MfaAttemptKind, ip: string | undefined): Promise<void>;
 }
 
 export function createAttemptGuard(db: Kysely<Database>, clock: Clock, limiter: MfaAttemptLimiter): AttemptGuard {
@@ -79,6 +81,11 @@ export function createAttemptGuard(db: Kysely<Database>, clock: Clock, limiter: 
     async failedFromIp(kind, ip, error) {
       if (ip) await limiter.recordFailure(kind, { ip });
       return error;
+    },
+    async countFromIp(kind, ip) {
+      if (!ip) return;
+      await limiter.assertAllowed(kind, { ip });
+      await limiter.recordFailure(kind, { ip });
     },
   };
 }

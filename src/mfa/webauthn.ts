@@ -242,10 +242,15 @@ export function createWebAuthn({ db, clock, guard, settings, userHandle, issueRe
       return toFactor(row);
     },
 
-    /** Passwordless sign-in: the browser offers whichever passkey it holds for this site. */
-    async startPasskeySignIn(): Promise<{ handle: string; options: PublicKeyCredentialRequestOptionsJSON }> {
-      const options = await generateAuthenticationOptions({ rpID: settings.rpId, timeout: TIMEOUT_MS, userVerification: 'required' });
-      return { handle: await saveChallenge('passwordless', options.challenge, null, null), options };
+    /**
+     * Passwordless sign-in: the browser offers whichever passkey it holds for this site. Anyone
+     * may start one and each start stores a challenge, so starts are counted per IP address
+     * (kind `passkey-start`; TOO_MANY_ATTEMPTS past the limit) to bound what one client stores.
+     */
+    async startPasskeySignIn(options: { ip?: string } = {}): Promise<{ handle: string; options: PublicKeyCredentialRequestOptionsJSON }> {
+      await guard.countFromIp('passkey-start', options.ip);
+      const request = await generateAuthenticationOptions({ rpID: settings.rpId, timeout: TIMEOUT_MS, userVerification: 'required' });
+      return { handle: await saveChallenge('passwordless', request.challenge, null, null), options: request };
     },
 
     /**

@@ -35,7 +35,7 @@ export interface LockoutLimiterOptions {
   onClose?: () => Promise<void>;
 }
 
-const KINDS: readonly AttemptKind[] = ['password', 'totp', 'recovery-code', 'webauthn', 'email-recovery', 'sign-up'];
+const KINDS: readonly AttemptKind[] = ['password', 'totp', 'recovery-code', 'webauthn', 'email-recovery', 'sign-up', 'passkey-start'];
 const LEVEL_POINTS = 1_000_000;
 
 export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLimiter {
@@ -129,9 +129,10 @@ export function createLockoutLimiter(options: LockoutLimiterOptions): AttemptLim
   };
 }
 
-// What was too many, for the kind that counts actions rather than failures.
+// What was too many, for the kinds that count actions rather than failures.
 const TOO_MANY: Partial<Record<AttemptKind, string>> = {
   'sign-up': 'Too many sign-ups from your network.',
+  'passkey-start': 'Too many passkey sign-ins from your network.',
 };
 
 export function tooManyAttempts(retryAfterSeconds: number, kind?: AttemptKind): BulwarkError {

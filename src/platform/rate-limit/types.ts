@@ -2,12 +2,12 @@
 // recovery code, WebAuthn assertion, email-recovery link) asks before checking and reports
 // the outcome after. Keys are an account (user id or the name tried, so unknown names lock
 // exactly like real ones) and the client's IP address.
-// One kind counts an action that is not a secret check but must not be repeated without bound
-// from one address: `sign-up` (each creates an account or mails an address's owner). Its caller
-// counts every action as a "failure", so the per-kind policy below is simply "so many per
-// window per IP".
+// Two kinds count actions that are not secret checks but must not be repeated without bound
+// from one address: `sign-up` (each creates an account or mails an address's owner) and
+// `passkey-start` (each stores a sign-in challenge). Their callers count every action as a
+// "failure", so the per-kind policy below is simply "so many per window per IP".
 
-export type AttemptKind = 'password' | 'totp' | 'recovery-code' | 'webauthn' | 'email-recovery' | 'sign-up';
+export type AttemptKind = 'password' | 'totp' | 'recovery-code' | 'webauthn' | 'email-recovery' | 'sign-up' | 'passkey-start';
 
 export interface AttemptKeys {
   account?: string | number;
@@ -54,4 +54,6 @@ export type PolicyOverrides = Partial<Record<'account' | 'ip', Partial<LockoutPo
 export const KIND_POLICIES: Partial<Record<AttemptKind, PolicyOverrides>> = {
   // 10 sign-ups per hour from one address; then none for an hour, doubling up to a day.
   'sign-up': { ip: { maxFailures: 10, windowSeconds: 3600, firstLockSeconds: 3600 } },
+  // Opening the passkey sign-in 30 times in 15 minutes is no person: 15 minutes' pause.
+  'passkey-start': { ip: { maxFailures: 30, windowSeconds: 15 * 60, firstLockSeconds: 15 * 60 } },
 };

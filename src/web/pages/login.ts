@@ -223,8 +223,15 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
     if (!checkDoubleSubmit(request.cookies?.[CSRF_COOKIE], formField(body, CSRF_FIELD))) {
       return showLogin(request, reply, { status: 403, next, message: FORM_EXPIRED });
     }
+    let started;
+    try {
+      // Counted per address (each start stores a challenge): past the limit, the form says when.
+      started = await mfa.startPasskeySignIn({ ip: request.ip });
+    } catch (error) {
+      return showLogin(request, reply, { next, ...refusal(reply, error) });
+    }
+    const { handle, options } = started;
     const csrf = loginCsrfValue(request, reply, secureCookies);
-    const { handle, options } = await mfa.startPasskeySignIn();
     setWebAuthnCookie(reply, handle, secureCookies);
     return sendPage(ctx, request, reply, {
       title: 'Sign in with a passkey',
