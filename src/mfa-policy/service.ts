@@ -106,7 +106,7 @@ export function createMfaPolicyService(options: MfaPolicyOptions) {
     new BulwarkError(
       'forbidden',
       'MFA_TOKEN_REQUIRED',
-      `The registry's MFA policy requires a second factor for this change, and this client cannot send one: authenticate with an API token created with a${phishingResistant ? ' phishing-resistant' : ''} second factor (e.g. npm token create --otp=<code>).`,
+      `The registry's MFA policy requires a second factor for this change, and this client cannot send one: authenticate with an API token created with a${phishingResistant ? ' phishing-resistant' : ''} second factor: create one at ${publicUrl}/account/tokens while signed in with ${phishingResistant ? 'a security key or passkey' : 'your second factor'} (or with npm token create --otp=<code>).`,
     );
 
   async function verifyOtp(actor: UserActor, requirement: MfaRequirement, otp: string): Promise<{ phishingResistant: boolean }> {

@@ -265,4 +265,40 @@ describe('the API tokens page', () => {
     assert.equal((await post(withCode, '/account/tokens/revoke', { key: row.id })).statusCode, 303);
     assert.equal((await whoami(secret)).statusCode, 401);
   });
+
+  test('a critical package that needs a phishing-resistant factor takes only a token made in a passkey session', async () => {
+    // Made under the previous test's policy (any factor), in an app-code session.
+    const withCode = await signIn('olga');
+    const appCodeToken = secretOf(await create(withCode, { name: 'app-code' }));
+
+    // The account's passkey (WebAuthn has its own browser tests); a session signed in with it.
+    const now = clock.now().toISOString();
+    await app.db
+      .insertInto('mfa_factors')
+      .values({ id: 'passkey-olga', user_id: ids.olga!, kind: 'passkey', label: 'laptop', confirmed_at: now, created_at: now, credential_id: 'cred-olga', public_key: 'unused', sign_count: 0, transports: '[]', backed_up: 0 })
+      .execute();
+    const withPasskey = await signIn('olga');
+    await app.accounts.raiseSessionFactor(withPasskey, 'passkey');
+    const pkg = await app.mfaPolicy.critical.findPackage('pypi', PROJECT);
+    await app.mfaPolicy.critical.setMarked(pkg!, true, null);
+    await app.mfaPolicy.setPolicy({ mode: 'critical-maintainers', criticalNeedsPhishingResistant: true }, { userId: null });
+
+    const beforeCounts = await counts();
+    const refused = await create(withCode, { name: 'not enough' });
+    assert.equal(refused.statusCode, 403);
+    assert.match(refused.body, /security key or passkey/);
+    assert.deepEqual(await counts(), beforeCounts);
+    const appCodeUpload = await upload(appCodeToken, '1.2.0');
+    assert.equal(appCodeUpload.statusCode, 403);
+    assert.match(appCodeUpload.body, /phishing-resistant second factor/);
+
+    const created = await create(withPasskey, { name: 'twine-key', permission: 'publish', packages: PROJECT, ecosystem: 'pypi', expires: '7' });
+    assert.equal(created.statusCode, 201, created.body);
+    const secret = secretOf(created);
+    const row = (await liveTokens('olga')).find((t) => t.name === 'twine-key');
+    const recorded = await app.db.selectFrom('second_factor_tokens').selectAll().where('token_id', '=', row!.id).executeTakeFirst();
+    assert.equal(recorded?.phishing_resistant, 1);
+    const published = await upload(secret, '1.2.0');
+    assert.equal(published.statusCode, 200, published.body);
+  });
 });
