@@ -106,8 +106,6 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     maxCompressionRatio: config.maxCompressionRatio,
   });
   const secret = config.sessionSecret ?? (await loadOrCreateSetting(db, 'session_secret'));
-  const notifier = createNotifier({ db, clock, mailer, accounts, packageOwners: (id) => registry.ownerIdsOf(id), publicUrl: config.publicUrl, log });
-  notifier.start(NOTIFY_INTERVAL_MS, NOTIFY_SETTLE_MS);
   const { generatedPassword } = await ensureAdmin(accounts, config.adminPassword);
   // WebAuthn credentials are scoped to the public host name and checked against its origin.
   const publicUrl = new URL(config.publicUrl);
@@ -138,6 +136,17 @@ export async function createApp({ config, clock = systemClock, log = createLogge
     publicUrl: config.publicUrl,
     log,
   });
+  const notifier = createNotifier({
+    db,
+    clock,
+    mailer,
+    accounts,
+    packageOwners: (id) => registry.ownerIdsOf(id),
+    publicUrl: config.publicUrl,
+    isAbandonedAddress: (address) => recovery.isAbandonedAddress(address),
+    log,
+  });
+  notifier.start(NOTIFY_INTERVAL_MS, NOTIFY_SETTLE_MS);
   const domainChecks = scheduleDomainChecks(() => recovery.checkEmailDomains(), config.domainCheckIntervalHours, log);
 
   const http = createHttpServer({ log, maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth });

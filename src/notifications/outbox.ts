@@ -6,7 +6,9 @@
 // two run at once the one that loses stops its pass.
 //
 // Recipients are resolved when the mail is sent (a package's owners are its owners then) and
-// only verified addresses get mail, except the old address of an address change. An SMTP
+// only verified addresses get mail, except the old address of an address change. Addresses on a
+// domain found abandoned get none (whoever registers the domain would read them); the notice
+// stays in the owner's security log. An SMTP
 // refusal of a recipient (5xx) is logged and skipped; any other failure stops the pass, and the
 // next one retries from the same event.
 import type { Kysely } from 'kysely';
@@ -29,6 +31,8 @@ export interface NotifierDeps {
   /** The ids of a package's owners (the registry's `ownerIdsOf`). */
   packageOwners(packageId: number): Promise<number[]>;
   publicUrl: string;
+  /** Whether an address is on a domain found abandoned (recovery's `isAbandonedAddress`). */
+  isAbandonedAddress?: (address: string) => Promise<boolean>;
   log?: Logger;
 }
 
@@ -46,7 +50,7 @@ function isPermanentRefusal(error: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
-export function createNotifier({ db, clock, mailer, accounts, packageOwners, publicUrl, log }: NotifierDeps) {
+export function createNotifier({ db, clock, mailer, accounts, packageOwners, publicUrl, isAbandonedAddress, log }: NotifierDeps) {
   let chain: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
 
@@ -104,6 +108,10 @@ export function createNotifier({ db, clock, mailer, accounts, packageOwners, pub
     const text = mailText(notice, event, { actorName: await actorName(event), publicUrl });
     let sent = 0;
     for (const to of await recipients(notice.audience)) {
+      if (await isAbandonedAddress?.(to)) {
+        log?.warn({ 'event.id': event.id, 'mail.to': to }, 'notification not mailed: the address is on an abandoned domain');
+        continue;
+      }
       try {
         await mailer.send({ to, subject: notice.subject, text });
         sent++;

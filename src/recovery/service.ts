@@ -8,6 +8,7 @@ import { createCodeRecovery } from './code-recovery.js';
 import { createAdminRecovery } from './admin-recovery.js';
 import { createDomainJob } from './domain-job.js';
 import { openFlags } from './flags.js';
+import { createAbandonedAddresses } from './abandoned-addresses.js';
 
 export function createRecoveryService(deps: RecoveryDeps) {
   const ctx = createRecoveryContext(deps);
@@ -27,6 +28,8 @@ export function createRecoveryService(deps: RecoveryDeps) {
     checkEmailDomains: job.run,
     /** Open flags, of one account or all. */
     openFlags: (userId?: number) => openFlags(deps.db, userId),
+    /** Whether an address is on a domain found abandoned (no notices go there). */
+    isAbandonedAddress: createAbandonedAddresses(deps.db),
     /** Resolves when the work started by requests so far has finished (tests, shutdown). */
     settled: ctx.settled,
   };
