@@ -69,9 +69,10 @@ export const NOTICES: Partial<Record<string, (event: StoredEvent) => Notice | nu
     // Tokens minted by trusted publishing live 15 minutes and are recorded with the publisher;
     // the publisher's creation was the notice.
     if (str(e.data.publisherId)) return null;
-    const scope = e.data.readonly === true ? 'read-only' : 'read-write';
+    const scope = str(e.data.permission) ?? (e.data.readonly === true ? 'read-only' : 'read-write');
     const expires = str(e.data.expiresAt);
-    return account(e, 'A new API token was created for your Bulwark account', `A new ${scope} API token (${e.subject.replace(/^token:/, '')}) was created${expires ? `, expiring ${expires}` : ''}.`);
+    const name = str(e.data.name);
+    return account(e, 'A new API token was created for your Bulwark account', `A new ${scope} API token${name ? ` "${name}"` : ''} (${e.subject.replace(/^token:/, '')}) was created${expires ? `, expiring ${expires}` : ''}.`);
   },
   'mfa:add': (e) =>
     account(e, 'A two-factor method was added to your Bulwark account', `A two-factor method was added: ${str(e.data.kind) ?? 'unknown kind'}${str(e.data.label) ? ` "${str(e.data.label)}"` : ''}.`),

@@ -94,9 +94,14 @@ export function createTokensService({ db, clock }: { db: Kysely<Database>; clock
           actor: { userId: input.userId, tokenId: input.actorTokenId ?? null },
           subject: `token:${id}`,
           data: {
+            // Whose token (the notifier mails them) and what it may do.
+            userId: input.userId,
+            name,
+            permission: scope.permission,
             readonly: scope.permission === 'read-only',
             packages: scope.packages,
             scopes: scope.scopes,
+            ecosystem: scope.ecosystem ?? null,
             cidrs,
             expiresAt,
             ...(input.publisherId ? { publisherId: input.publisherId } : {}),

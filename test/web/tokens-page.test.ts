@@ -5,10 +5,11 @@
 // two-factor, which then uploads a wheel with Basic `__token__` where an older token is refused.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
+import { simpleParser } from 'mailparser';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import type { TokenScope } from '../../src/tokens/index.js';
@@ -97,6 +98,17 @@ describe('the API tokens page', () => {
     return out;
   }
 
+  /** The text of the mails written to `to` with this subject. */
+  async function mailsTo(to: string, subject: string): Promise<string[]> {
+    const dir = join(dataDir, 'mail');
+    const texts: string[] = [];
+    for (const file of await readdir(dir)) {
+      const mail = await simpleParser(await readFile(join(dir, file)));
+      if (mail.subject === subject && JSON.stringify(mail.to).includes(to)) texts.push(mail.text ?? '');
+    }
+    return texts;
+  }
+
   const liveTokens = async (user: string) =>
     app.db.selectFrom('tokens').selectAll().where('user_id', '=', ids[user]!).where('revoked_at', 'is', null).where('name', '!=', 'setup').execute();
 
@@ -155,6 +167,13 @@ describe('the API tokens page', () => {
 
     const event = await app.db.selectFrom('events').selectAll().where('type', '=', 'token:create').where('subject', '=', `token:${row.id}`).executeTakeFirst();
     assert.ok(event, 'token:create is logged');
+    // The owner is mailed (written as .eml files without SMTP), with the token's name and permission.
+    clock.ms += 5_000;
+    await app.processPendingNotifications();
+    const notices = (await mailsTo('olga@example.test', 'A new API token was created for your Bulwark account')).filter((text) => text.includes(row.id));
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, new RegExp(`A new publish API token "laptop twine" \\(${row.id}\\) was created, expiring`));
+    assert.ok(!notices[0]!.includes(secret), 'the mail never carries the secret');
 
     const revoked = await post(session, '/account/tokens/revoke', { key: row.id });
     assert.equal(revoked.statusCode, 303);
@@ -249,8 +268,8 @@ describe('the API tokens page', () => {
     assert.equal(created.statusCode, 201, created.body);
     assert.match(created.body, /id="token-second-factor"/);
     const secret = secretOf(created);
-    const [row] = await liveTokens('olga');
-    assert.ok(row);
+    const row = (await liveTokens('olga')).find((t) => t.name === 'twine');
+    assert.ok(row, JSON.stringify(await liveTokens('olga')));
     const recorded = await app.db.selectFrom('second_factor_tokens').selectAll().where('token_id', '=', row.id).executeTakeFirst();
     assert.ok(recorded, 'recorded as made with a second factor');
     assert.equal(recorded.phishing_resistant, 0);
