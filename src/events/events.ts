@@ -1,6 +1,6 @@
 // The append-only log of every state change, named `resource:action`. Written in the same
 // transaction as the change it records, so the log and the state can never disagree.
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../platform/db/index.js';
 import type { Clock } from '../platform/clock.js';
 
@@ -108,7 +108,12 @@ export async function listEvents(
   if (filter.actorUserId !== undefined) query = query.where('actor_user_id', '=', filter.actorUserId);
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
   const rows = await query.execute();
-  return rows.map((r) => ({
+  return rows.map(toStoredEvent);
+}
+
+/** A row of the events table as features read it. */
+export function toStoredEvent(r: Selectable<Database['events']>): StoredEvent {
+  return {
     id: r.id,
     type: r.type,
     actorUserId: r.actor_user_id,
@@ -117,5 +122,5 @@ export async function listEvents(
     subject: r.subject,
     data: JSON.parse(r.data) as Record<string, unknown>,
     createdAt: r.created_at,
-  }));
+  };
 }

@@ -3,7 +3,7 @@
 // CLI logins), and owner changes that added or removed them. Newest first, paged by event id.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/index.js';
-import type { StoredEvent } from './events.js';
+import { toStoredEvent, type StoredEvent } from './events.js';
 
 /** Actions of a user that belong in their security log even when the subject is something else. */
 const ACTED_TYPES = ['token:create', 'token:revoke', 'owner:add', 'owner:remove', 'trust:add', 'trust:revoke', 'cli-login:approve'];
@@ -38,16 +38,7 @@ export function createSecurityLog(db: Kysely<Database>) {
       const rows = await query.execute();
       const page = rows.slice(0, limit);
       return {
-        events: page.map((r) => ({
-          id: r.id,
-          type: r.type,
-          actorUserId: r.actor_user_id,
-          actorTokenId: r.actor_token_id,
-          packageId: r.package_id,
-          subject: r.subject,
-          data: JSON.parse(r.data) as Record<string, unknown>,
-          createdAt: r.created_at,
-        })),
+        events: page.map(toStoredEvent),
         nextBefore: rows.length > limit ? page[page.length - 1]!.id : null,
       };
     },

@@ -180,41 +180,39 @@ export function registerLoginPages(app: FastifyInstance, ctx: WebContext): void 
     return showSecondStep(request, reply, user, { status: 200, next });
   }));
 
-  app.post(MFA_PATH, PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {
-    const body = request.body;
-    const next = safeLocalPath(formField(body, 'next'));
-    const user = await pendingUser(request);
-    if (!user) return showLogin(request, reply, { status: 401, next, message: SIGN_IN_EXPIRED });
-    if (!checkDoubleSubmit(request.cookies?.[CSRF_COOKIE], formField(body, CSRF_FIELD))) {
-      return showSecondStep(request, reply, user, { status: 403, next, message: FORM_EXPIRED });
-    }
-    let factor: SessionFactor;
-    try {
-      factor = await mfa.verifyCode(user.id, formField(body, 'code'), { ip: request.ip });
-    } catch (error) {
-      return showSecondStep(request, reply, user, { next, ...refusal(reply, error) });
-    }
-    if (!(await mfa.finishPendingSignIn(pendingCookie(request)))) return showLogin(request, reply, { status: 401, next, message: SIGN_IN_EXPIRED });
-    return completeSignIn(request, reply, user, next, factor);
-  }));
+  /**
+   * A second-step form: the pending sign-in and the form's CSRF pair are checked, then `prove`
+   * checks the factor (throwing a refusal to show on the step's page) and names it for the session.
+   */
+  const secondStep = (prove: (request: FastifyRequest, user: User) => Promise<SessionFactor>) =>
+    pageHandler(ctx, async (request, reply) => {
+      const body = request.body;
+      const next = safeLocalPath(formField(body, 'next'));
+      const user = await pendingUser(request);
+      if (!user) return showLogin(request, reply, { status: 401, next, message: SIGN_IN_EXPIRED });
+      if (!checkDoubleSubmit(request.cookies?.[CSRF_COOKIE], formField(body, CSRF_FIELD))) {
+        return showSecondStep(request, reply, user, { status: 403, next, message: FORM_EXPIRED });
+      }
+      let factor: SessionFactor;
+      try {
+        factor = await prove(request, user);
+      } catch (error) {
+        return showSecondStep(request, reply, user, { next, ...refusal(reply, error) });
+      }
+      if (!(await mfa.finishPendingSignIn(pendingCookie(request)))) return showLogin(request, reply, { status: 401, next, message: SIGN_IN_EXPIRED });
+      return completeSignIn(request, reply, user, next, factor);
+    });
 
-  app.post('/account/login/mfa/webauthn', PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {
-    const body = request.body;
-    const next = safeLocalPath(formField(body, 'next'));
-    const user = await pendingUser(request);
-    if (!user) return showLogin(request, reply, { status: 401, next, message: SIGN_IN_EXPIRED });
-    if (!checkDoubleSubmit(request.cookies?.[CSRF_COOKIE], formField(body, CSRF_FIELD))) {
-      return showSecondStep(request, reply, user, { status: 403, next, message: FORM_EXPIRED });
-    }
-    let factor: SessionFactor;
-    try {
-      ({ kind: factor } = await mfa.finishWebAuthnAuthentication(user.id, webAuthnCookie(request), credentialField(formField(body, 'credential')), { ip: request.ip }));
-    } catch (error) {
-      return showSecondStep(request, reply, user, { next, ...refusal(reply, error) });
-    }
-    if (!(await mfa.finishPendingSignIn(pendingCookie(request)))) return showLogin(request, reply, { status: 401, next, message: SIGN_IN_EXPIRED });
-    return completeSignIn(request, reply, user, next, factor);
-  }));
+  app.post(MFA_PATH, PUBLIC_PAGE, secondStep((request, user) => mfa.verifyCode(user.id, formField(request.body, 'code'), { ip: request.ip })));
+
+  app.post(
+    '/account/login/mfa/webauthn',
+    PUBLIC_PAGE,
+    secondStep(async (request, user) => {
+      const factor = await mfa.finishWebAuthnAuthentication(user.id, webAuthnCookie(request), credentialField(formField(request.body, 'credential')), { ip: request.ip });
+      return factor.kind;
+    }),
+  );
 
   // --- passkey sign-in (no password) -----------------------------------------------------
   app.post('/account/login/passkey', PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {
