@@ -54,6 +54,15 @@ const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const CLI_LOGIN_TTL_MS = 10 * 60 * 1000;
 
 
+/**
+ * The subject every account event carries: `user:<name>` (the security log and the notifier
+ * read it, with the id in `data.userId`). Read in the event's own transaction.
+ */
+async function userSubject(trx: Kysely<Database>, userId: number): Promise<string> {
+  const row = await trx.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst();
+  return `user:${row?.name ?? userId}`;
+}
+
 function toUser(row: {
   id: number;
   name: string;
@@ -285,7 +294,7 @@ export function createAccountsService({ db, clock, limiter = createAttemptLimite
             second_factor: secondFactor,
           })
           .execute();
-        await appendEvent(trx, clock, { type: 'session:create', actor: { userId }, subject: `user:${userId}` });
+        await appendEvent(trx, clock, { type: 'session:create', actor: { userId }, subject: await userSubject(trx, userId), data: { userId } });
         if (device) await rememberDevice(trx, clock, userId, device);
       });
       return { sessionId, expiresAt };
@@ -313,7 +322,7 @@ export function createAccountsService({ db, clock, limiter = createAttemptLimite
       if (!row) return;
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('sessions').where('id_hash', '=', sha256Hex(sessionId)).execute();
-        await appendEvent(trx, clock, { type: 'user:logout', actor: { userId: row.user_id }, subject: `user:${row.user_id}` });
+        await appendEvent(trx, clock, { type: 'user:logout', actor: { userId: row.user_id }, subject: await userSubject(trx, row.user_id), data: { userId: row.user_id } });
       });
     },
 
@@ -355,7 +364,7 @@ export function createAccountsService({ db, clock, limiter = createAttemptLimite
           .where('expires_at', '>', isoNow(clock))
           .executeTakeFirst();
         if (Number(updated.numUpdatedRows) !== 1) return false;
-        await appendEvent(trx, clock, { type: 'cli-login:approve', actor: { userId }, subject: `user:${userId}` });
+        await appendEvent(trx, clock, { type: 'cli-login:approve', actor: { userId }, subject: await userSubject(trx, userId), data: { userId } });
         return true;
       });
       if (!result) throw notFound('CLI_LOGIN_NOT_FOUND', 'This login request has expired or was already used.');

@@ -1,5 +1,6 @@
-// A user's security log: the events about their account (subject `user:<name>`, or the older
-// `user:<id>` form of their own actions), the security-relevant things they did (tokens, owners, trusted publishers,
+// A user's security log: the events about their account (subject `user:<name>`, or the
+// `user:<id>` form that sign-ins, sign-outs and CLI login approvals had before, in databases
+// that still hold such events), the security-relevant things they did (tokens, owners, trusted publishers,
 // CLI logins), and owner changes that added or removed them. Newest first, paged by event id.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/index.js';
@@ -7,6 +8,12 @@ import { toStoredEvent, type StoredEvent } from './events.js';
 
 /** Actions of a user that belong in their security log even when the subject is something else. */
 const ACTED_TYPES = ['token:create', 'token:revoke', 'owner:add', 'owner:remove', 'trust:add', 'trust:revoke', 'cli-login:approve'];
+/**
+ * Events a user only ever writes about themselves, which older versions wrote with subject
+ * `user:<id>`. Their subject alone is ambiguous (a user may be *named* "7"), so they count only
+ * when the user is also the actor.
+ */
+const SELF_TYPES = ['session:create', 'user:logout', 'cli-login:approve'];
 
 export interface SecurityLogPage {
   events: StoredEvent[];
@@ -25,9 +32,10 @@ export function createSecurityLog(db: Kysely<Database>) {
         .selectAll()
         .where((eb) =>
           eb.or([
-            eb('subject', '=', `user:${user.name}`),
-            // Older account events name the user by id; a user *named* like that id is someone
-            // else, so those count only when the user is also the actor.
+            eb.and([eb('subject', '=', `user:${user.name}`), eb.or([eb('type', 'not in', SELF_TYPES), eb('actor_user_id', '=', user.id)])]),
+            // Events written before every account event named the user (sign-ins, sign-outs, CLI
+            // login approvals) have `user:<id>`; a user *named* like that id is someone else, so
+            // those count only when the user is also the actor.
             eb.and([eb('actor_user_id', '=', user.id), eb.or([eb('type', 'in', ACTED_TYPES), eb('subject', '=', `user:${user.id}`)])]),
             eb.and([eb('type', 'in', ['owner:add', 'owner:remove']), eb.or(asData.map((pattern) => eb(sql<string>`data`, 'like', pattern)))]),
           ]),
