@@ -4,13 +4,12 @@
 // Chromium is required: without it this test fails, it never skips.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { links, startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
+import { launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('account recovery in chromium', () => {
   let t: TestApp;
@@ -19,7 +18,6 @@ describe('account recovery in chromium', () => {
   let browser: Browser;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium to run the web UI tests`);
     dns = await startDnsServer({
       'example.test': { mx: [{ exchange: 'mx.example.test', priority: 10 }], ns: ['ns1.example.test'] },
       'mx.example.test': { a: ['192.0.2.25'] },
@@ -28,10 +26,7 @@ describe('account recovery in chromium', () => {
     smtp = await startSmtpServer();
     t = await createTestApp({ config: { smtpUrl: smtp.url, dnsServers: dns.address, dnsTimeoutMs: 300 } });
     await t.app.accounts.createUser({ name: 'grace', email: 'grace@example.test', password: 'grace-old-password' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

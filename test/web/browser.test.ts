@@ -3,20 +3,19 @@
 // the sign-in form. Chromium is required: without it this test fails, it never skips.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listenOnFreePort } from '../helpers/test-app.js';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 import { npmPublish } from '../helpers/tarball.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/page.js';
 import { buildWheel, uploadForm } from './wheel.js';
+import { launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PROJECT = 'bw-web-py-demo';
 const ADMIN_PASSWORD = 'correct-horse-battery';
 const PACKAGE = 'bw-web-demo';
@@ -58,10 +57,6 @@ describe('web UI in chromium', () => {
 
   before(async () => {
     // Fail, loudly, rather than skip: the UI is only known to work if a browser showed it.
-    assert.ok(
-      existsSync(CHROMIUM),
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium) to run the web UI tests`,
-    );
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-web-'));
     ({ app } = await listenOnFreePort((port) =>
       createApp({ config: loadConfig({}, { host: '127.0.0.1', port, dataDir, adminPassword: ADMIN_PASSWORD, logLevel: 'silent', leakCheckDir: PWNED_FIXTURE_DIR }) }),
@@ -104,10 +99,7 @@ describe('web UI in chromium', () => {
       kind: 'user', userId: admin.id, name: admin.name, isAdmin: true, via: 'token', tokenId: null, readonly: false, scope: null,
     });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

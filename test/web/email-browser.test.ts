@@ -5,19 +5,18 @@
 // Chromium is required: without it this test fails, it never skips.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { listenOnFreePort } from '../helpers/test-app.js';
 import { startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
 import { verifyLinkOf } from '../helpers/sign-up.js';
 import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const NAME = 'webster';
 const EMAIL = 'webster@example.test';
 const NEW_EMAIL = 'webster@new.example';
@@ -31,17 +30,13 @@ describe('sign-up and email verification in chromium', () => {
   let browser: Browser;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium) to run the web UI tests`);
     smtp = await startSmtpServer();
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-email-browser-'));
     ({ app } = await listenOnFreePort((port) =>
       createApp({ config: loadConfig({}, { host: '127.0.0.1', port, dataDir, adminPassword: 'admin-password-long', logLevel: 'silent', smtpUrl: smtp.url, leakCheckDir: PWNED_FIXTURE_DIR }) }),
     ));
     url = app.config.publicUrl;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -7,11 +7,10 @@
 // Chromium is required: without it this test fails, it never skips.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { generate } from 'otplib';
 import { listenOnFreePort } from '../helpers/test-app.js';
 import { startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
@@ -19,8 +18,8 @@ import { verifyLinkOf } from '../helpers/sign-up.js';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
+import { launchChromium, addVirtualAuthenticator } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const NAME = 'passkey-paula';
 const EMAIL = 'paula@example.test';
 const PASSWORD = 'paula-long-passphrase';
@@ -41,10 +40,6 @@ describe('two-factor sign-in in chromium', () => {
   }
 
   before(async () => {
-    assert.ok(
-      existsSync(CHROMIUM),
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium) to run the web UI tests`,
-    );
     smtp = await startSmtpServer();
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-mfa-browser-'));
     ({ app } = await listenOnFreePort((port) =>
@@ -56,18 +51,11 @@ describe('two-factor sign-in in chromium', () => {
       }),
     ));
     url = app.config.publicUrl;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
     // The virtual authenticator lives with this page's target: the whole story runs in it.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
+    await addVirtualAuthenticator(context, page);
   });
 
   after(async () => {

@@ -7,17 +7,16 @@
 // Chromium is required: without it this test fails, it never skips.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { listenOnFreePort } from '../helpers/test-app.js';
 import { createNpmClient, writePackage, assertOk, type NpmClient } from '../helpers/npm-cli.js';
 import { createApp, type BulwarkApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { launchChromium, addVirtualAuthenticator } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'kim-long-passphrase';
 
 describe("npm's web-auth OTP flow with a passkey in chromium", () => {
@@ -30,7 +29,6 @@ describe("npm's web-auth OTP flow with a passkey in chromium", () => {
   let kimId: number;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium to run the web UI tests`);
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-otp-web-'));
     ({ app } = await listenOnFreePort((port) =>
       createApp({
@@ -45,17 +43,10 @@ describe("npm's web-auth OTP flow with a passkey in chromium", () => {
     await npm.setToken(token);
     assertOk(await npm.run(['publish'], { cwd: await writePackage({ name: 'kim-core', version: '1.0.0' }) }), 'publish before the policy');
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext();
     page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
+    await addVirtualAuthenticator(context, page);
   });
 
   after(async () => {
