@@ -1,7 +1,8 @@
 // /account/mfa: the signed-in user's second factors. Lists them with whether each is
 // phishing-resistant; adds an authenticator app (secret and otpauth URI shown once, active only
 // after a correct code), a passkey or a security key (WebAuthn, through /static/webauthn.js);
-// removes a factor after re-authentication (current password or a code); regenerates recovery
+// removes a factor after re-authentication (current password, a code, or an assertion of one of
+// the account's security keys or passkeys, on a page of its own); regenerates recovery
 // codes. Recovery codes are shown once, on the page that created them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../accounts/index.js';
@@ -51,6 +52,7 @@ export function registerMfaPages(app: FastifyInstance, ctx: WebContext): void {
     const status: MfaStatus = await mfa.status(user.id);
     const csrf = html`<input type="hidden" name="${CSRF_FIELD}" value="${viewer.csrf}">`;
     const hasTotp = status.factors.some((f) => f.kind === 'totp');
+    const hasWebAuthn = status.factors.some((f) => f.kind !== 'totp');
     return sendPage(ctx, request, reply, {
       status: form.status ?? 200,
       title: 'Two-factor authentication',
@@ -77,6 +79,7 @@ export function registerMfaPages(app: FastifyInstance, ctx: WebContext): void {
         <label>Current password <input name="password" type="password" autocomplete="current-password" maxlength="1024"></label>
         <label>or a code <input name="code" autocomplete="one-time-code" maxlength="64"></label>
         <button type="submit">Remove</button>
+        ${hasWebAuthn ? html`<button type="submit" formaction="${MFA_PAGE}/remove/webauthn" formnovalidate>Remove, confirming with a security key or passkey</button>` : null}
       </form></td>
     </tr>`,
     )}
@@ -249,6 +252,53 @@ export function registerMfaPages(app: FastifyInstance, ctx: WebContext): void {
       } catch (error) {
         return showOverview(request, reply, gate, failure(reply, error));
       }
+    }
+    try {
+      const { mfaEnabled } = await mfa.removeFactor(gate.user.id, formField(body, 'factor').slice(0, 64));
+      return showOverview(request, reply, gate, { notice: mfaEnabled ? 'Factor removed.' : 'Factor removed. Two-factor authentication is now off.' });
+    } catch (error) {
+      return showOverview(request, reply, gate, failure(reply, error));
+    }
+  }));
+
+  // Re-authentication with a security key or passkey: a page asks for an assertion (the
+  // second-factor ceremony, any of the account's WebAuthn credentials), then removes the factor.
+  app.post(`${MFA_PAGE}/remove/webauthn`, PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {
+    const gate = await formGate(request, reply);
+    if ('sent' in gate) return gate.sent;
+    const status = await mfa.status(gate.user.id);
+    const factor = status.factors.find((f) => f.id === formField(request.body, 'factor').slice(0, 64));
+    if (!factor) return showOverview(request, reply, gate, { status: 404, message: 'That factor does not exist (any more).' });
+    const started = await mfa.startWebAuthnAuthentication(gate.user.id);
+    if (!started) return showOverview(request, reply, gate, { status: 400, message: 'Your account has no security key or passkey: confirm with your password or a code.' });
+    setWebAuthnCookie(reply, started.handle, secureCookies);
+    return sendPage(ctx, request, reply, {
+      title: 'Remove a factor',
+      webauthn: true,
+      body: html`<section class="card narrow">
+  <h1>Remove “${factor.label}”</h1>
+  <form method="post" action="${MFA_PAGE}/remove/webauthn/finish" class="stack" data-webauthn="authenticate" data-options="${JSON.stringify(started.options)}">
+    <input type="hidden" name="${CSRF_FIELD}" value="${gate.viewer.csrf}">
+    <input type="hidden" name="factor" value="${factor.id}">
+    <input type="hidden" name="credential" value="">
+    <button type="button" class="primary" data-webauthn-start>Confirm with a security key or passkey</button>
+    <p class="meta" data-webauthn-status role="status">Use any of your security keys or passkeys when your browser asks.</p>
+  </form>
+  <p><a href="${MFA_PAGE}">Cancel</a></p>
+</section>`,
+    });
+  }));
+
+  app.post(`${MFA_PAGE}/remove/webauthn/finish`, PUBLIC_PAGE, pageHandler(ctx, async (request, reply) => {
+    const gate = await formGate(request, reply);
+    if ('sent' in gate) return gate.sent;
+    const body = request.body;
+    try {
+      await mfa.finishWebAuthnAuthentication(gate.user.id, webAuthnCookie(request), credentialField(formField(body, 'credential')), { ip: request.ip });
+    } catch (error) {
+      return showOverview(request, reply, gate, failure(reply, error));
+    } finally {
+      clearWebAuthnCookie(reply, secureCookies);
     }
     try {
       const { mfaEnabled } = await mfa.removeFactor(gate.user.id, formField(body, 'factor').slice(0, 64));
