@@ -20,7 +20,7 @@ export interface EcosystemContext {
   /** The MFA policy: token changes check it; npm's web-auth OTP poll reads its grants. */
   mfaPolicy: MfaPolicyService;
   /** Second factors: the legacy npm login asks an MFA account for a code; npm profile's 2FA commands enrol and remove. */
-  mfa: Pick<MfaService, 'status' | 'verifyCode' | 'startTotp' | 'confirmTotp' | 'removeFactor'>;
+  mfa: Pick<MfaService, 'status' | 'verifyCode' | 'startTotp' | 'pendingTotp' | 'confirmTotp' | 'removeFactor'>;
   log: Logger;
   settings: {
     publicUrl: string;

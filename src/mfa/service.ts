@@ -201,6 +201,22 @@ export function createMfaService({ db, clock, secret, limiter, webauthn }: MfaDe
     },
 
     /**
+     * The authenticator app waiting for its first code (started within `maxAgeMs`), or null. Kept
+     * in the database, so the code may reach another server than the one that started it.
+     */
+    async pendingTotp(userId: number, maxAgeMs: number): Promise<{ factorId: string } | null> {
+      const row = await db
+        .selectFrom('mfa_factors')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('kind', '=', 'totp')
+        .where('confirmed_at', 'is', null)
+        .where('created_at', '>', new Date(clock.now().getTime() - maxAgeMs).toISOString())
+        .executeTakeFirst();
+      return row ? { factorId: row.id } : null;
+    },
+
+    /**
      * Activates a pending TOTP factor once the user proves their app has the secret. The first
      * factor of an account also brings its recovery codes (returned once, never again).
      */

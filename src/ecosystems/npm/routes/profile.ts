@@ -8,21 +8,19 @@ import { requireUser, type UserActor } from '../../../auth/index.js';
 import type { ErrorRenderer } from '../../../platform/http/index.js';
 import type { EcosystemContext } from '../../types.js';
 
-// A TOTP enrolment started by `enable-2fa` waits here for its code (10 minutes). Per process:
-// the CLI sends both requests within seconds, normally to the same server.
+// A TOTP enrolment started by `enable-2fa` waits for its code this long (the MFA feature keeps
+// it, unconfirmed, in the database).
 const ENROLMENT_TTL_MS = 10 * 60_000;
 
 export async function profileRoutes(app: FastifyInstance, ctx: EcosystemContext, renderError: ErrorRenderer) {
   const { accounts, mfa, mfaPolicy } = ctx;
-  const enrolments = new Map<number, { factorId: string; until: number }>();
 
   /** npm's `tfa`: false, or the mode with whether enrolment is still waiting for its code. */
   async function tfaOf(userId: number): Promise<false | { mode: 'auth-and-writes'; pending: boolean }> {
     const status = await mfa.status(userId);
     // Writes are asked for a code whenever the policy wants one; sign-in always is: auth-and-writes.
     if (status.enabled) return { mode: 'auth-and-writes', pending: false };
-    const pending = enrolments.get(userId);
-    return pending && pending.until > Date.now() ? { mode: 'auth-and-writes', pending: true } : false;
+    return (await mfa.pendingTotp(userId, ENROLMENT_TTL_MS)) ? { mode: 'auth-and-writes', pending: true } : false;
   }
 
   app.get('/-/npm/v1/user', { config: { action: 'account:read', renderError } }, async (request) => {
@@ -58,11 +56,10 @@ export async function profileRoutes(app: FastifyInstance, ctx: EcosystemContext,
 
     // Second step of enable-2fa: the code from the app, then the recovery codes.
     if (Array.isArray(tfa)) {
-      const pending = enrolments.get(actor.userId);
-      if (!pending || pending.until <= Date.now()) throw invalid('TFA_ENROLMENT_NOT_STARTED', 'Start with npm profile enable-2fa.');
+      const pending = await mfa.pendingTotp(actor.userId, ENROLMENT_TTL_MS);
+      if (!pending) throw invalid('TFA_ENROLMENT_NOT_STARTED', 'Start with npm profile enable-2fa.');
       const code = typeof tfa[0] === 'string' ? tfa[0] : '';
       const confirmed = await mfa.confirmTotp(actor.userId, pending.factorId, code, { ip: request.ip });
-      enrolments.delete(actor.userId);
       return { tfa: confirmed.recoveryCodes ?? [] };
     }
 
@@ -76,7 +73,6 @@ export async function profileRoutes(app: FastifyInstance, ctx: EcosystemContext,
         throw forbidden('MFA_REQUIRED_BY_POLICY', "The registry's MFA policy requires two-factor authentication for your account; it cannot be turned off.");
       }
       await mfaPolicy.confirmSecondFactor(actor);
-      enrolments.delete(actor.userId);
       for (const factor of (await mfa.status(actor.userId)).factors) await mfa.removeFactor(actor.userId, factor.id);
       return { tfa: false };
     }
@@ -90,8 +86,6 @@ export async function profileRoutes(app: FastifyInstance, ctx: EcosystemContext,
     await mfaPolicy.confirmSecondFactor(actor);
     try {
       const started = await mfa.startTotp(actor.userId);
-      enrolments.set(actor.userId, { factorId: started.factorId, until: Date.now() + ENROLMENT_TTL_MS });
-      if (enrolments.size > 10_000) enrolments.delete(enrolments.keys().next().value!);
       return { tfa: started.uri };
     } catch (error) {
       if (error instanceof BulwarkError && error.code === 'TOTP_ALREADY_ENABLED') return { tfa: { mode: 'auth-and-writes', pending: false } };
