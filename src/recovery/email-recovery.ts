@@ -40,9 +40,7 @@ export function createEmailRecovery(ctx: RecoveryContext) {
     };
     const usable = account.addresses.filter((a) => !abandoned(a));
     const needsSecondFactor = await mfaEnabled(account.id);
-    await ctx.links.dropUnused(account.id);
-    for (const address of usable) {
-      const secret = await ctx.links.issue(account.id, address);
+    for (const { address, secret } of await ctx.links.replace(account.id, usable)) {
       const link = `${ctx.publicUrl}${RECOVERY_RESET_PATH}?token=${secret}`;
       await ctx.mail(address, recoveryLinkMail({ name: account.name, link, publicUrl: ctx.publicUrl, needsSecondFactor }));
     }

@@ -2,7 +2,7 @@
 // (consumed by a conditional update, so two submissions cannot both pass) and for 30 minutes;
 // a new request replaces the account's older unused links.
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../platform/db/index.js';
+import { isPostgres, type Database } from '../platform/db/index.js';
 import { isoNow, type Clock } from '../platform/clock.js';
 import { invalid } from '../platform/errors.js';
 import { randomToken, sha256Hex } from '../platform/crypto.js';
@@ -33,22 +33,34 @@ export function createLinks(db: Kysely<Database>, clock: Clock) {
 
     dropUnusedIn,
 
-    /** A new link for one address; returns the secret (for the mail only). */
-    async issue(userId: number, email: string): Promise<string> {
-      const secret = randomToken(32);
-      const now = clock.now();
-      await db
-        .insertInto('recovery_links')
-        .values({
-          id_hash: sha256Hex(secret),
-          user_id: userId,
-          email,
-          created_at: now.toISOString(),
-          expires_at: new Date(now.getTime() + RECOVERY_LINK_TTL_MS).toISOString(),
-          used_at: null,
-        })
-        .execute();
-      return secret;
+    /**
+     * New links for the account's addresses, replacing its unused ones; returns the secrets (for
+     * the mail only). One transaction, the account's row locked on PostgreSQL (SQLite runs one
+     * transaction at a time), so two requests at once leave one request's links, not both.
+     */
+    async replace(userId: number, addresses: readonly string[]): Promise<Array<{ address: string; secret: string }>> {
+      return db.transaction().execute(async (trx) => {
+        if (isPostgres(db)) await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+        await dropUnusedIn(trx, userId);
+        const now = clock.now();
+        const issued: Array<{ address: string; secret: string }> = [];
+        for (const address of addresses) {
+          const secret = randomToken(32);
+          await trx
+            .insertInto('recovery_links')
+            .values({
+              id_hash: sha256Hex(secret),
+              user_id: userId,
+              email: address,
+              created_at: now.toISOString(),
+              expires_at: new Date(now.getTime() + RECOVERY_LINK_TTL_MS).toISOString(),
+              used_at: null,
+            })
+            .execute();
+          issued.push({ address, secret });
+        }
+        return issued;
+      });
     },
 
     /** The live link for a secret, or the refusal to show. Reading never uses it. */

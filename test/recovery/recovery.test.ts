@@ -204,6 +204,15 @@ for (const storage of storagePairs) {
         assert.equal(await t.app.db.selectFrom('recovery_links').select('id_hash').where('used_at', 'is', null).execute().then((r) => r.length), 1);
       });
 
+      test('requests at the same moment leave one set of links, not one per request', async () => {
+        const dora = await createUser('dora', 'dora@example.test');
+        const answers = await Promise.all([1, 2, 3, 4, 5].map((i) => requestRecovery(i % 2 ? 'dora' : 'dora@example.test', `198.51.100.${40 + i}`)));
+        for (const answer of answers) assert.equal(answer.statusCode, answers[0]!.statusCode);
+        await t.app.recovery.settled();
+        const unused = await t.app.db.selectFrom('recovery_links').select('id_hash').where('user_id', '=', dora.id).where('used_at', 'is', null).execute();
+        assert.equal(unused.length, 1);
+      });
+
       test('requests are rate limited per typed name alike for real and unknown accounts', async () => {
         const until429 = async (identifier: string) => {
           const { csrf, cookies } = await openForm('/account/recover');
