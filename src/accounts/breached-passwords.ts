@@ -68,10 +68,27 @@ function apiRange(baseUrl: string, timeoutMs: number) {
     if (!response.ok) throw new Error(`range API answered ${response.status}`);
     const length = Number(response.headers.get('content-length') ?? 0);
     if (length > MAX_RANGE_BYTES) throw new Error('range answer too large');
-    const text = await response.text();
-    if (text.length > MAX_RANGE_BYTES) throw new Error('range answer too large');
-    return text;
+    return readCapped(response, MAX_RANGE_BYTES);
   };
+}
+
+/** The body as text, refusing (and stopping the download) past `max` bytes, with or without a Content-Length. */
+async function readCapped(response: Response, max: number): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new Error('range answer too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function dirRange(dir: string) {

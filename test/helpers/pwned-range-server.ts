@@ -13,17 +13,33 @@ export const LEAKED_PASSWORDS = ['password123456', 'qwertyuiop123', 'correct hor
 export interface PwnedRangeServer {
   url: string;
   requests: Array<{ path: string; headers: IncomingHttpHeaders }>;
-  /** `ok` serves ranges; `error` answers 503; `hang` never answers (the client must time out). */
-  mode: 'ok' | 'error' | 'hang';
+  /**
+   * `ok` serves ranges; `error` answers 503; `hang` never answers (the client must time out);
+   * `flood` streams lines without a Content-Length and never ends (the client must stop reading).
+   */
+  mode: 'ok' | 'error' | 'hang' | 'flood';
+  /** Bytes written in `flood` mode so far. */
+  flooded: number;
   close(): Promise<void>;
 }
 
 export async function startPwnedRangeServer(dir = PWNED_FIXTURE_DIR): Promise<PwnedRangeServer> {
-  const state: PwnedRangeServer = { url: '', requests: [], mode: 'ok', close: async () => {} };
+  const state: PwnedRangeServer = { url: '', requests: [], mode: 'ok', flooded: 0, close: async () => {} };
   const server = createServer(async (request, response) => {
     state.requests.push({ path: request.url ?? '', headers: request.headers });
     if (state.mode === 'hang') return;
     if (state.mode === 'error') return response.writeHead(503).end('unavailable');
+    if (state.mode === 'flood') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      const line = Buffer.from('0123456789ABCDEF0123456789ABCDEF012:1\r\n'.repeat(1024));
+      // Write while the client reads; stop when it goes away.
+      const pump = () => {
+        while (!response.destroyed && response.write(line)) state.flooded += line.length;
+        if (!response.destroyed) response.once('drain', pump);
+      };
+      response.on('close', () => response.removeAllListeners('drain'));
+      return pump();
+    }
     const match = /^\/range\/([0-9A-Fa-f]{5})$/.exec(request.url ?? '');
     if (!match) return response.writeHead(400).end('The hash prefix was not in a valid format');
     let body = '';

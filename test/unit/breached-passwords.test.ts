@@ -41,6 +41,17 @@ describe('range API', () => {
     assert.equal(warnings.length, 2);
     server.mode = 'ok';
   });
+
+  test('an endless answer without a Content-Length is cut off past 2 MiB and fails open', async () => {
+    const warnings: unknown[] = [];
+    const log = { warn: (...args: unknown[]) => warnings.push(args) } as never;
+    server.mode = 'flood';
+    server.flooded = 0;
+    assert.equal(await createBreachedPasswords({ mode: 'api', baseUrl: server.url, timeoutMs: 10_000, log }).isLeaked(LEAKED_PASSWORDS[0]), null);
+    assert.equal(warnings.length, 1);
+    assert.match(String((warnings[0] as [{ err: Error }])[0].err.message), /too large/);
+    server.mode = 'ok';
+  });
 });
 
 describe('offline dataset', () => {
