@@ -11,10 +11,18 @@ import { createNpmClient } from '../../helpers/npm-cli.js';
 
 const PASSWORD = 'carol-password-long';
 
+/** The app's clock, moved by the test: codes are computed for its time, never across a step boundary. */
+class TestClock {
+  ms = Date.now();
+  now = () => new Date(this.ms);
+}
+
 describe('npm legacy login with two-factor authentication', () => {
   let t: TestApp;
   let userId: number;
   let secret: string;
+  const clock = new TestClock();
+  const currentCode = () => generate({ secret, epoch: Math.floor(clock.ms / 1000) });
 
   async function tokenCount(): Promise<number> {
     const row = await t.app.db.selectFrom('tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
@@ -22,12 +30,13 @@ describe('npm legacy login with two-factor authentication', () => {
   }
 
   before(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ clock });
     ({ id: userId } = await t.app.accounts.createUser({ name: 'carol', email: 'carol@example.test', password: PASSWORD }));
     const started = await t.app.mfa.startTotp(userId);
     secret = started.secret;
-    // Enrolled with the previous step's code, so the current one is still unused.
-    await t.app.mfa.confirmTotp(userId, started.factorId, await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 }));
+    // Enrolment uses this step's code; the tests run one step later, so theirs are unused.
+    await t.app.mfa.confirmTotp(userId, started.factorId, await currentCode());
+    clock.ms += 30_000;
   });
   after(() => t?.close());
 
@@ -47,7 +56,7 @@ describe('npm legacy login with two-factor authentication', () => {
   test('npm login --auth-type=legacy asks for the code and logs in with it; the same code does not work twice', async () => {
     const before = await tokenCount();
     const npm = await createNpmClient(t.url);
-    const code = await generate({ secret });
+    const code = await currentCode();
     const result = await npm.runInPty(['login', '--auth-type=legacy'], [
       [/Username:/, 'carol'],
       [/Password:/, PASSWORD],
@@ -74,7 +83,7 @@ describe('npm legacy login with two-factor authentication', () => {
 
   test('a wrong code gets no token; the password is no API credential for an MFA account', async () => {
     const before = await tokenCount();
-    const current = await generate({ secret });
+    const current = await currentCode();
     const wrong = current === '000000' ? '111111' : '000000';
     const response = await fetch(`${t.url}/-/user/org.couchdb.user:carol`, {
       method: 'PUT',
