@@ -3,44 +3,15 @@
 // resolver and a real SMTP server capturing its mail.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../src/platform/db/index.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSmtpServer, type SmtpCapture } from '../helpers/smtp-server.js';
 import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
+import { cleanEnv, runBulwark, type CliResult as Result } from '../helpers/bulwark-cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/bulwark.js', import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(BULWARK_|S3_)/.test(key) && key !== 'DATABASE_URL' && key !== 'BLOB_URL') env[key] = value;
-  }
-  return env;
-}
-
-function bulwark(args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 const shown = (r: Result) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
@@ -49,7 +20,7 @@ describe('bulwark user recover / accounts check-domains', () => {
   let env: NodeJS.ProcessEnv;
   let dns: TestDnsServer;
   let smtp: SmtpCapture;
-  const run = (args: string[], input?: string) => bulwark(args, env, input);
+  const run = (args: string[], input?: string) => runBulwark(args, { env, ...(input === undefined ? {} : { input }) });
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'bulwark-recover-cli-'));

@@ -2,47 +2,17 @@
 // fresh data folder, checking exit codes, stdout and stderr.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../src/platform/db/index.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { createTokensService } from '../../src/tokens/index.js';
 import { PWNED_FIXTURE_DIR } from '../helpers/pwned-range-server.js';
+import { cleanEnv, runBulwark as bulwark, type CliResult as Result } from '../helpers/bulwark-cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/bulwark.js', import.meta.url));
 const TOKEN = /^bwk_[0-9A-Za-z]{49}$/;
 const ADMIN_PASSWORD = 'do-not-print-this-admin-password';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The inherited environment without any Bulwark setting, so the host cannot leak into the test. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(BULWARK_|S3_)/.test(key) && key !== 'DATABASE_URL' && key !== 'BLOB_URL') env[key] = value;
-  }
-  return env;
-}
-
-function bulwark(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
 
 /** Assertion message that shows what the command printed. */
 function shown(result: Result): string {

@@ -2,35 +2,16 @@
 // on a fresh data folder; each change is an event, an unknown package is refused.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { migrateToLatest, openDatabase } from '../../src/platform/db/index.js';
+import { cleanEnv, runBulwark } from '../helpers/bulwark-cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/bulwark.js', import.meta.url));
-
-function cleanEnv(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(BULWARK_|S3_)/.test(key) && key !== 'DATABASE_URL' && key !== 'BLOB_URL') env[key] = value;
-  }
-  return { ...env, BULWARK_DATA_DIR: dataDir };
-}
 
 describe('bulwark policy mfa / package critical', () => {
   let dataDir: string;
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const run = (args: string[]) => runBulwark(args, { env: { ...cleanEnv(), BULWARK_DATA_DIR: dataDir } });
   const withDb = async <T>(work: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> => {
     const db = openDatabase({ dataDir });
     try {
